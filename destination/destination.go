@@ -1,0 +1,96 @@
+// Package destination defines what a destination implements to receive
+// load packages: one package is applied atomically, together with the
+// pipeline state that it advances, so that a crash never leaves rows
+// without their state or state without its rows.
+package destination
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/restload/restload/schema"
+)
+
+// Job is one normalized file of a load package: the rows of one table.
+//
+// The file holds one JSON object per line. Its keys are column names of
+// the table in Package.Schema; a missing key means NULL. Values are
+// encoded by column type:
+//   - text: a JSON string
+//   - bigint, double, decimal: a JSON number, written with the digits the
+//     source sent
+//   - bool: true or false
+//   - timestamp: a JSON string in RFC 3339 form in UTC ("Z"), with the
+//     fraction the source sent
+//   - date: a JSON string "YYYY-MM-DD"
+//   - json: the JSON value itself (object, array or scalar)
+//   - binary: a JSON string holding standard base64
+//
+// Rows of root tables also carry "_rl_seq", a number that grows with the
+// order in which the source returned the items within the package. It is
+// not a column: a merge keeps, per primary key, only the row with the
+// highest _rl_seq (and that row's child rows).
+type Job struct {
+	Table string
+	Path  string
+}
+
+// SeqField is the ordering field of root rows in job files.
+const SeqField = "_rl_seq"
+
+// Package is a normalized load package ready to load.
+type Package struct {
+	// LoadID identifies the package; it grows with time, so ids sort in
+	// load order.
+	LoadID       string
+	PipelineName string
+	// Dataset is the schema (namespace) inside the destination.
+	Dataset string
+	// Schema is the full schema after normalizing this package. Tables
+	// that the destination lacks are created, missing columns added.
+	Schema *schema.Schema
+	// Jobs lists the files to load, parents before children.
+	Jobs []Job
+	// Tables lists the root tables that this package covers, including
+	// those with no rows, so that replace can empty a table that the
+	// source now returns empty.
+	Tables []string
+	// State is the pipeline state after this package, stored in the same
+	// transaction as the rows. Nil leaves the stored state unchanged.
+	State json.RawMessage
+	// CreatedAt is when the package was extracted.
+	CreatedAt time.Time
+}
+
+// StoredState is a pipeline state read back from a destination.
+type StoredState struct {
+	LoadID    string
+	Version   int64
+	State     json.RawMessage
+	CreatedAt time.Time
+}
+
+// Destination receives load packages.
+type Destination interface {
+	// Load applies p: migrates the dataset to p.Schema, writes every job
+	// by its table's write disposition, stores p.State and records
+	// p.LoadID in the loads table. Where the destination has transactions
+	// all of it commits together or not at all.
+	Load(ctx context.Context, p *Package) error
+	// HasLoad reports whether a package with this load id has committed
+	// in the dataset, so that a package whose commit outlived its process
+	// is not applied twice.
+	HasLoad(ctx context.Context, dataset, loadID string) (bool, error)
+	// State returns the newest state stored for the pipeline in the
+	// dataset, or nil when none is stored.
+	State(ctx context.Context, dataset, pipelineName string) (*StoredState, error)
+	// Schema returns the newest schema stored in the dataset under the
+	// given schema name, or nil when none is stored.
+	Schema(ctx context.Context, dataset, name string) (*schema.Schema, error)
+	// Location describes where data is stored, with credentials redacted,
+	// for messages such as duckdb:////abs/path/pipeline.duckdb.
+	Location() string
+	// Close releases the destination's resources.
+	Close() error
+}
