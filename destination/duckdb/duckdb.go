@@ -1,0 +1,200 @@
+// Package duckdb is the DuckDB destination: it loads normalized load
+// packages into a DuckDB database file, one DuckDB schema per dataset.
+//
+// A package loads in one transaction: schema migration, the rows of every
+// job, the pipeline state, the schema version and the row in _rl_loads
+// commit together. A process killed before the commit leaves nothing of
+// the package, because DuckDB replays only committed transactions from its
+// write-ahead log.
+//
+// Job files are read in Go with a strict JSON tokenizer and appended to
+// temporary staging tables with DuckDB's appender. The write disposition
+// of each root table then moves the staged rows into the dataset with
+// INSERT ... SELECT and DELETE statements. DuckDB's own read_json (as of
+// DuckDB 2.0.0) parses fractional numbers as doubles, which would round
+// decimal values and numbers inside JSON values, so it is not used.
+//
+// Write dispositions apply to a root table and all its child tables:
+//   - append inserts the rows.
+//   - replace deletes all rows of the tree first.
+//   - merge keeps, per primary key, the root row with the highest _rl_seq
+//     of the package, deletes the stored root rows with those keys and
+//     their child rows (by _rl_root_id), and inserts the kept root rows
+//     and their child rows. A merge table without a primary key is
+//     appended to.
+package duckdb
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	// The driver registers itself as "duckdb" for database/sql.
+	_ "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/restload/restload/destination"
+	"github.com/restload/restload/schema"
+)
+
+var _ destination.Destination = (*Client)(nil)
+
+// offlineSettings are the DuckDB settings that keep DuckDB from
+// downloading or loading extensions on its own. The json and parquet
+// extensions are built into the driver's library, so they still work.
+var offlineSettings = []string{"autoinstall_known_extensions", "autoload_known_extensions"}
+
+// Client is a DuckDB database file used as a destination. Its methods are
+// safe for concurrent use, and loads run one at a time.
+type Client struct {
+	db   *sql.DB
+	path string
+
+	// loadMu serializes Load, because two transactions that write the
+	// same tables would conflict.
+	loadMu sync.Mutex
+
+	// beforeCommit, when set, runs after every statement of a load and
+	// before its COMMIT. Tests use it to stop a process mid-transaction.
+	beforeCommit func()
+}
+
+// Open opens the DuckDB database file at path, creating it if it does not
+// exist. Extension autoinstall and autoload are switched off, so DuckDB
+// makes no network requests.
+func Open(path string) (*Client, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("open duckdb %q: %w", path, err)
+	}
+	// The driver splits the DSN at "?" and parses the rest as a URL, so
+	// these characters would cut the path or drop the settings.
+	if strings.ContainsAny(abs, "?#") {
+		return nil, fmt.Errorf("open duckdb %q: path contains '?' or '#', which the driver cannot open; choose another path", abs)
+	}
+	dsn := abs + "?" + offlineSettings[0] + "=false&" + offlineSettings[1] + "=false"
+	db, err := sql.Open("duckdb", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open duckdb %q: %w", abs, err)
+	}
+	c := &Client{db: db, path: abs}
+	if err := c.checkOffline(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open duckdb %q: %w", abs, err)
+	}
+	return c, nil
+}
+
+// checkOffline verifies that the extension settings took effect. Running
+// the query also creates the database file.
+func (c *Client) checkOffline() error {
+	for _, name := range offlineSettings {
+		var on bool
+		if err := c.db.QueryRow("SELECT current_setting(?)::BOOLEAN", name).Scan(&on); err != nil {
+			return fmt.Errorf("read setting %s: %w", name, err)
+		}
+		if on {
+			return fmt.Errorf("setting %s is still true after opening with it set to false", name)
+		}
+	}
+	return nil
+}
+
+// DB returns the database handle, for queries by tests and the CLI.
+func (c *Client) DB() *sql.DB { return c.db }
+
+// Location returns "duckdb:///" followed by the absolute file path.
+func (c *Client) Location() string { return "duckdb:///" + c.path }
+
+// Close closes the database. A Load in progress finishes first.
+func (c *Client) Close() error {
+	c.loadMu.Lock()
+	defer c.loadMu.Unlock()
+	return c.db.Close()
+}
+
+// HasLoad reports whether the package loadID has committed in dataset.
+func (c *Client) HasLoad(ctx context.Context, dataset, loadID string) (bool, error) {
+	ok, err := c.tableExists(ctx, dataset, schema.TableLoads)
+	if err != nil || !ok {
+		return false, err
+	}
+	q := fmt.Sprintf("SELECT count(*) FROM %s WHERE load_id = ?", qualified(dataset, schema.TableLoads))
+	var n int64
+	if err := c.db.QueryRowContext(ctx, q, loadID).Scan(&n); err != nil {
+		return false, fmt.Errorf("look up load %s in dataset %s: %w", loadID, dataset, err)
+	}
+	return n > 0, nil
+}
+
+// State returns the pipeline state with the highest version stored for
+// pipelineName in dataset, or nil when there is none.
+func (c *Client) State(ctx context.Context, dataset, pipelineName string) (*destination.StoredState, error) {
+	ok, err := c.tableExists(ctx, dataset, schema.TableState)
+	if err != nil || !ok {
+		return nil, err
+	}
+	q := fmt.Sprintf(`SELECT version, state::VARCHAR, created_at, %s FROM %s
+		WHERE pipeline_name = ? ORDER BY version DESC LIMIT 1`,
+		ident(schema.ColumnLoadID), qualified(dataset, schema.TableState))
+	var (
+		s     destination.StoredState
+		state string
+	)
+	err = c.db.QueryRowContext(ctx, q, pipelineName).Scan(&s.Version, &state, &s.CreatedAt, &s.LoadID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read state of pipeline %s in dataset %s: %w", pipelineName, dataset, err)
+	}
+	s.State = json.RawMessage(state)
+	s.CreatedAt = s.CreatedAt.UTC()
+	return &s, nil
+}
+
+// Schema returns the schema most recently stored in dataset under name, or
+// nil when there is none.
+func (c *Client) Schema(ctx context.Context, dataset, name string) (*schema.Schema, error) {
+	ok, err := c.tableExists(ctx, dataset, schema.TableVersion)
+	if err != nil || !ok {
+		return nil, err
+	}
+	q := fmt.Sprintf(`SELECT schema::VARCHAR FROM %s
+		WHERE schema_name = ? ORDER BY inserted_at DESC, version DESC LIMIT 1`,
+		qualified(dataset, schema.TableVersion))
+	var text string
+	err = c.db.QueryRowContext(ctx, q, name).Scan(&text)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read schema %s in dataset %s: %w", name, dataset, err)
+	}
+	var s schema.Schema
+	if err := json.Unmarshal([]byte(text), &s); err != nil {
+		return nil, fmt.Errorf("decode schema %s stored in dataset %s: %w", name, dataset, err)
+	}
+	return &s, nil
+}
+
+// tableExists reports whether dataset holds the table, so that reads of a
+// dataset that was never loaded return nothing instead of an error.
+func (c *Client) tableExists(ctx context.Context, dataset, table string) (bool, error) {
+	const q = `SELECT count(*) FROM duckdb_tables()
+		WHERE database_name = current_database() AND schema_name = ? AND table_name = ?`
+	var n int64
+	if err := c.db.QueryRowContext(ctx, q, dataset, table).Scan(&n); err != nil {
+		return false, fmt.Errorf("look up table %s in dataset %s: %w", table, dataset, err)
+	}
+	return n > 0, nil
+}
+
+// now returns the current time in UTC with microsecond precision, the
+// precision of a DuckDB timestamp.
+func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
