@@ -40,9 +40,8 @@ const (
 )
 
 // System columns. They carry the "_rl_" prefix so that they never collide
-// with a source field: the naming convention never produces a name that
-// starts with an underscore followed by a letter from a field name that
-// does not already start so.
+// with a source field: NormalizeIdentifier never returns a name that starts
+// with "_rl_".
 const (
 	// ColumnID is the unique id of every row, root and child.
 	ColumnID = "_rl_id"

@@ -1,0 +1,140 @@
+package normalize
+
+import (
+	"bufio"
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"sync"
+	"unicode/utf8"
+)
+
+// fileWriter is the open file of a table.
+type fileWriter struct {
+	f     *os.File
+	w     *bufio.Writer
+	file  File
+	bytes int64
+}
+
+// write appends the rows of the current item to their tables' files.
+// The first error ends the Normalizer.
+func (n *Normalizer) write() {
+	for _, r := range n.rows {
+		if err := n.writeRow(r.t, n.out[r.start:r.end]); err != nil {
+			n.err = err
+			return
+		}
+	}
+}
+
+func (n *Normalizer) writeRow(t *table, row []byte) error {
+	if t.out == nil {
+		path := filepath.Join(n.dir, fileName(t.t.Name, len(t.files)))
+		f, err := os.Create(path)
+		if err != nil {
+			return fmt.Errorf("create file for table %s: %w", t.t.Name, err)
+		}
+		t.out = &fileWriter{
+			f:    f,
+			w:    bufio.NewWriterSize(f, 32<<10),
+			file: File{Table: t.t.Name, Path: path},
+		}
+	}
+	w := t.out
+	if _, err := w.w.Write(row); err != nil {
+		return fmt.Errorf("write rows of table %s to %s: %w", t.t.Name, w.file.Path, err)
+	}
+	w.file.Rows++
+	w.bytes += int64(len(row))
+	if n.MaxFileBytes > 0 && w.bytes >= n.MaxFileBytes {
+		return n.closeFile(t)
+	}
+	return nil
+}
+
+// closeFile flushes, syncs and closes the open file of t, so that a
+// package marked normalized afterwards never refers to a file that a
+// crash cut short.
+func (n *Normalizer) closeFile(t *table) error {
+	w := t.out
+	t.out = nil
+	err := w.w.Flush()
+	if err == nil {
+		err = w.f.Sync()
+	}
+	if cerr := w.f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("close %s: %w", w.file.Path, err)
+	}
+	t.files = append(t.files, w.file)
+	return nil
+}
+
+// Close flushes and closes the open files and returns every file written,
+// parent tables before their children and each table's files in order.
+// The Normalizer cannot be used after Close.
+func (n *Normalizer) Close() ([]File, error) {
+	if n.closed {
+		return nil, errClosed
+	}
+	n.closed = true
+
+	tables := make([]*table, 0, len(n.tables))
+	for _, t := range n.tables {
+		tables = append(tables, t)
+	}
+	// Tables are created after their parents, so schema order puts
+	// parents first.
+	slices.SortFunc(tables, func(a, b *table) int { return cmp.Compare(a.order, b.order) })
+
+	// Files are synced in parallel: file systems such as ext4 commit
+	// concurrent syncs together, which takes a fraction of syncing them
+	// one after another.
+	errs := make([]error, len(tables)+1)
+	errs[0] = n.err
+	var wg sync.WaitGroup
+	for i, t := range tables {
+		if t.out != nil {
+			wg.Go(func() { errs[i+1] = n.closeFile(t) })
+		}
+	}
+	wg.Wait()
+
+	var files []File
+	for _, t := range tables {
+		files = append(files, t.files...)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return files, nil
+}
+
+// maxFileStem bounds the table part of a file name, as many file systems
+// allow 255 bytes per name.
+const maxFileStem = 200
+
+// fileName returns <table>.<n>.jsonl. A table name too long for a file
+// name is cut and given a hash of the whole name, which keeps names of
+// different tables apart.
+func fileName(table string, n int) string {
+	stem := table
+	if len(stem) > maxFileStem {
+		cut := maxFileStem - 17
+		for cut > 0 && !utf8.RuneStart(stem[cut]) {
+			cut--
+		}
+		sum := sha256.Sum256([]byte(table))
+		stem = stem[:cut] + "_" + hex.EncodeToString(sum[:8])
+	}
+	return stem + "." + strconv.Itoa(n) + ".jsonl"
+}
