@@ -1,0 +1,151 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/restload/restload/destination/duckdb"
+	"github.com/restload/restload/internal/ashbysim"
+	"github.com/restload/restload/pipeline"
+	"github.com/restload/restload/source/ashby"
+)
+
+// Environment variables read by "run ashby".
+const (
+	envAshbyAPIKey  = "SOURCES__ASHBY__API_KEY"
+	envAshbyBaseURL = "SOURCES__ASHBY__BASE_URL"
+)
+
+type runFlags struct {
+	pipeline       string
+	dataset        string
+	destination    string
+	resources      []string
+	demo           bool
+	demoSeed       int64
+	demoCandidates int
+}
+
+func newRunCommand(g *globalFlags) *cobra.Command {
+	f := &runFlags{}
+	cmd := &cobra.Command{
+		Use:   "run SOURCE",
+		Short: "Extract a source, normalize its data and load it into a destination",
+		Long: `Run extracts every resource of SOURCE, normalizes the items into tables and
+loads them into the destination, incrementally where the source allows.
+
+The only source so far is "ashby". It reads the API key from
+` + envAshbyAPIKey + ` and the base URL from ` + envAshbyBaseURL + `
+(default ` + ashby.DefaultBaseURL + `). With --demo it loads the sample
+organisation of a built-in Ashby emulator on loopback instead.`,
+		Example: "  restload run ashby --demo\n  SOURCES__ASHBY__API_KEY=... restload run ashby --pipeline ashby_pipeline --dataset ashby_data",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return &usageError{fmt.Errorf("run takes one source name, got %d: try \"restload run ashby --demo\"", len(args))}
+			}
+			if args[0] != "ashby" {
+				return &usageError{fmt.Errorf("unknown source %q: the available source is \"ashby\"", args[0])}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return runAshby(cmd, g, f) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.pipeline, "pipeline", "ashby_pipeline", "pipeline name: names the working folder and the DuckDB file <name>.duckdb")
+	fl.StringVar(&f.dataset, "dataset", "ashby_data", "dataset name: the schema inside the destination that receives the tables")
+	fl.StringVar(&f.destination, "destination", "duckdb", "destination kind; only duckdb so far")
+	fl.StringSliceVar(&f.resources, "resources", nil, "comma-separated resources to load (default all): "+strings.Join(ashby.ResourceNames(), ","))
+	fl.BoolVar(&f.demo, "demo", false, "load the sample organisation of the built-in Ashby emulator instead of Ashby")
+	fl.Int64Var(&f.demoSeed, "demo-seed", 1, "with --demo: seed of the emulator's organisation")
+	fl.IntVar(&f.demoCandidates, "demo-candidates", 500, "with --demo: number of candidates in the emulator's organisation")
+	return cmd
+}
+
+func runAshby(cmd *cobra.Command, g *globalFlags, f *runFlags) error {
+	logger, err := g.logger(cmd.ErrOrStderr())
+	if err != nil {
+		return err
+	}
+	if f.destination != "duckdb" {
+		return &usageError{fmt.Errorf("unknown destination %q: only \"duckdb\" is available so far", f.destination)}
+	}
+	if f.demoCandidates < 0 {
+		return &usageError{fmt.Errorf("invalid --demo-candidates %d: use 0 or more", f.demoCandidates)}
+	}
+	cfg := ashby.Config{
+		APIKey:    os.Getenv(envAshbyAPIKey),
+		BaseURL:   os.Getenv(envAshbyBaseURL),
+		Resources: f.resources,
+		Logger:    logger,
+	}
+	if f.demo {
+		key, err := randomKey()
+		if err != nil {
+			return err
+		}
+		sim := ashbysim.New(ashbysim.Config{
+			Seed:       f.demoSeed,
+			Candidates: f.demoCandidates,
+			APIKeys:    map[string][]string{key: nil},
+		})
+		url, err := sim.Start("127.0.0.1:0")
+		if err != nil {
+			return fmt.Errorf("start the Ashby emulator: %w", err)
+		}
+		defer sim.Close()
+		logger.Info("Ashby emulator started", "url", url, "candidates", f.demoCandidates, "seed", f.demoSeed)
+		cfg.APIKey, cfg.BaseURL = key, url
+	} else if cfg.APIKey == "" {
+		return &usageError{errors.New("missing Ashby API key: set " + envAshbyAPIKey + ", or pass --demo to load the built-in emulator's sample organisation")}
+	}
+	src, err := ashby.New(cfg)
+	if err != nil {
+		return &usageError{err}
+	}
+
+	path, err := filepath.Abs(f.pipeline + ".duckdb")
+	if err != nil {
+		return fmt.Errorf("resolve database path: %w", err)
+	}
+	dest, err := duckdb.Open(path)
+	if err != nil {
+		return err
+	}
+	defer dest.Close()
+	p, err := pipeline.New(pipeline.Config{
+		Name:            f.pipeline,
+		Dataset:         f.dataset,
+		Destination:     dest,
+		DestinationName: "duckdb",
+		Logger:          logger,
+	})
+	if err != nil {
+		return &usageError{err}
+	}
+	info, err := p.Run(cmd.Context(), src)
+	if info != nil && len(info.Packages) > 0 {
+		fmt.Fprint(cmd.OutOrStdout(), info)
+	}
+	var ee *pipeline.ExtractError
+	if errors.As(err, &ee) {
+		return &partialError{err}
+	}
+	return err
+}
+
+// randomKey returns a fresh API key for the demo emulator, so that no
+// fixed key exists that could be mistaken for a real one.
+func randomKey() (string, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("generate demo API key: %w", err)
+	}
+	return "demo_" + hex.EncodeToString(b), nil
+}

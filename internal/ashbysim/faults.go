@@ -1,0 +1,183 @@
+package ashbysim
+
+import (
+	"cmp"
+	"fmt"
+	"net/http"
+)
+
+// FaultKind selects what an injected fault does to a response.
+type FaultKind int
+
+const (
+	// FaultRateLimit sends 429 with a Retry-After header and the error
+	// envelope with code rate_limited (or Fault.Code).
+	FaultRateLimit FaultKind = iota + 1
+	// FaultServerError sends a 5xx status (Fault.Status, default 500) and
+	// the error envelope with code server_error (or Fault.Code).
+	FaultServerError
+	// FaultSyncTokenExpired sends 200 with success:false and code
+	// sync_token_expired, only to requests that carry a syncToken.
+	FaultSyncTokenExpired
+	// FaultInvalidCursor sends 200 with success:false and code
+	// invalid_next_cursor, only to requests that carry a cursor.
+	FaultInvalidCursor
+	// FaultErrorCode sends success:false and Fault.Code, with HTTP status
+	// Fault.Status (default 200).
+	FaultErrorCode
+)
+
+func (k FaultKind) String() string {
+	switch k {
+	case FaultRateLimit:
+		return "rate limit"
+	case FaultServerError:
+		return "server error"
+	case FaultSyncTokenExpired:
+		return "sync token expired"
+	case FaultInvalidCursor:
+		return "invalid cursor"
+	case FaultErrorCode:
+		return "error code"
+	}
+	return fmt.Sprintf("FaultKind(%d)", int(k))
+}
+
+// Fault describes responses to replace with an error. Faults apply to
+// requests that passed authentication and carry a JSON object body, before
+// the endpoint checks its parameters. The first matching fault wins.
+type Fault struct {
+	Kind FaultKind
+	// Endpoint limits the fault to one endpoint, such as "candidate.list";
+	// empty means every endpoint.
+	Endpoint string
+	// Times is how many responses the fault replaces; 0 means every
+	// response until ClearFaults.
+	Times int
+	// Code overrides the error code of the response. FaultErrorCode
+	// requires it.
+	Code string
+	// Status overrides the HTTP status of FaultServerError (500-599) and
+	// FaultErrorCode.
+	Status int
+	// RetryAfter is the Retry-After header of FaultRateLimit, in seconds.
+	RetryAfter int
+	// OnlyWithSyncToken and OnlyWithCursor restrict a FaultErrorCode to
+	// requests that carry a syncToken or a cursor, which suits codes such
+	// as incremental_sync_too_large and next_cursor_expired.
+	OnlyWithSyncToken bool
+	OnlyWithCursor    bool
+}
+
+// activeFault is a Fault with its remaining count.
+type activeFault struct {
+	Fault
+	left int // responses left; -1 for unlimited
+}
+
+func (f Fault) validate() error {
+	switch f.Kind {
+	case FaultRateLimit, FaultSyncTokenExpired, FaultInvalidCursor:
+	case FaultServerError:
+		if f.Status != 0 && (f.Status < 500 || f.Status > 599) {
+			return fmt.Errorf("invalid fault status %d: a server error needs a status from 500 to 599", f.Status)
+		}
+	case FaultErrorCode:
+		if f.Code == "" {
+			return fmt.Errorf("invalid fault: FaultErrorCode needs a Code such as %q", "invalid_input")
+		}
+	default:
+		return fmt.Errorf("invalid fault kind %d: use one of the FaultKind constants", int(f.Kind))
+	}
+	if f.Endpoint != "" && f.Endpoint != apiKeyInfo && endpointByName(f.Endpoint) == nil {
+		return fmt.Errorf("invalid fault endpoint %q: use an endpoint name such as candidate.list, or empty for all",
+			f.Endpoint)
+	}
+	if f.Times < 0 {
+		return fmt.Errorf("invalid fault count %d: use 0 for unlimited or a positive count", f.Times)
+	}
+	if f.RetryAfter < 0 {
+		return fmt.Errorf("invalid Retry-After %d: use seconds, 0 or more", f.RetryAfter)
+	}
+	return nil
+}
+
+func (f *activeFault) matches(endpoint string, hasToken, hasCursor bool) bool {
+	if f.left == 0 || f.Endpoint != "" && f.Endpoint != endpoint {
+		return false
+	}
+	needToken := f.Kind == FaultSyncTokenExpired || f.OnlyWithSyncToken
+	needCursor := f.Kind == FaultInvalidCursor || f.OnlyWithCursor
+	return (!needToken || hasToken) && (!needCursor || hasCursor)
+}
+
+// faultResponse is the response an injected fault produces.
+type faultResponse struct {
+	status     int
+	code       string
+	message    string
+	retryAfter int // -1 for no header
+}
+
+func (f *activeFault) response() faultResponse {
+	r := faultResponse{status: http.StatusOK, code: f.Code, retryAfter: -1}
+	switch f.Kind {
+	case FaultRateLimit:
+		r.status, r.retryAfter = http.StatusTooManyRequests, f.RetryAfter
+		r.code = cmp.Or(f.Code, "rate_limited")
+		r.message = fmt.Sprintf("Too many requests. Retry after %d seconds.", f.RetryAfter)
+	case FaultServerError:
+		r.status = cmp.Or(f.Status, http.StatusInternalServerError)
+		r.code = cmp.Or(f.Code, "server_error")
+		r.message = "The server failed to process the request. Retry later."
+	case FaultSyncTokenExpired:
+		r.code = cmp.Or(f.Code, "sync_token_expired")
+		r.message = "The syncToken has expired. Drop the stored token and run a full sync."
+	case FaultInvalidCursor:
+		r.code = cmp.Or(f.Code, "invalid_next_cursor")
+		r.message = "The cursor is invalid. Restart the listing from its first page."
+	case FaultErrorCode:
+		r.status = cmp.Or(f.Status, http.StatusOK)
+		r.message = "Injected error " + f.Code + "."
+	}
+	return r
+}
+
+// AddFault injects a fault into later responses. It returns an error when
+// the fault is not well-formed.
+func (s *Server) AddFault(f Fault) error {
+	if err := f.validate(); err != nil {
+		return fmt.Errorf("add fault: %w", err)
+	}
+	left := f.Times
+	if left == 0 {
+		left = -1
+	}
+	s.faultMu.Lock()
+	defer s.faultMu.Unlock()
+	s.faults = append(s.faults, &activeFault{Fault: f, left: left})
+	return nil
+}
+
+// ClearFaults removes every injected fault.
+func (s *Server) ClearFaults() {
+	s.faultMu.Lock()
+	defer s.faultMu.Unlock()
+	s.faults = nil
+}
+
+// takeFault returns the response of the first matching fault and counts
+// it, or ok=false.
+func (s *Server) takeFault(endpoint string, hasToken, hasCursor bool) (faultResponse, bool) {
+	s.faultMu.Lock()
+	defer s.faultMu.Unlock()
+	for _, f := range s.faults {
+		if f.matches(endpoint, hasToken, hasCursor) {
+			if f.left > 0 {
+				f.left--
+			}
+			return f.response(), true
+		}
+	}
+	return faultResponse{}, false
+}

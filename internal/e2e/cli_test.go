@@ -1,0 +1,114 @@
+package e2e
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/restload/restload/internal/ashbysim"
+)
+
+// cleanEnv returns the environment without any Ashby settings.
+func cleanEnv(e *env) []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "SOURCES__ASHBY__") {
+			out = append(out, kv)
+		}
+	}
+	return append(out, "RESTLOAD_DATA_DIR="+e.dataDir)
+}
+
+func runBinary(t *testing.T, e *env, args ...string) (string, int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd.Dir = e.dir
+	cmd.Env = cleanEnv(e)
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		return string(out), exit.ExitCode()
+	}
+	if err != nil {
+		t.Fatalf("run restload %v: %v", args, err)
+	}
+	return string(out), 0
+}
+
+func TestDemoRun(t *testing.T) {
+	e := newEnv(t)
+	out, code := runBinary(t, e, "run", "ashby", "--demo", "--demo-candidates", "120")
+	if code != 0 {
+		t.Fatalf("exit code %d:\n%s", code, out)
+	}
+	for _, want := range []string{
+		"Pipeline ashby_pipeline load step completed in ",
+		"1 load package(s) were loaded to destination duckdb and into dataset ashby_data",
+		"The duckdb destination used duckdb:///",
+		"is LOADED and contains no failed jobs",
+		"- candidates: 120 row(s)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("summary lacks %q:\n%s", want, out)
+		}
+	}
+	sim := ashbysim.New(ashbysim.Config{Seed: 1, Candidates: 120})
+	db, closeDB := e.openDB(t)
+	for table, endpoint := range endpoints {
+		want := len(objects(t, sim, endpoint))
+		if got := count(t, db, fmt.Sprintf(`SELECT count(*) FROM %q.%q`, datasetName, table)); got != want {
+			t.Errorf("%s: %d rows, want %d", table, got, want)
+		}
+	}
+	if n := count(t, db, `SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name LIKE '%\_\_%' ESCAPE '\'`, datasetName); n < 10 {
+		t.Errorf("%d child tables, want the lists of every resource as child tables", n)
+	}
+	closeDB()
+
+	// A second demo run finds nothing new: the emulator's organisation is
+	// the same, and the stored sync tokens are sent.
+	out, code = runBinary(t, e, "run", "ashby", "--demo", "--demo-candidates", "120")
+	if code != 0 {
+		t.Fatalf("second run: exit code %d:\n%s", code, out)
+	}
+	if strings.Contains(out, "- candidates:") {
+		t.Errorf("second run loaded candidates again:\n%s", out)
+	}
+}
+
+func TestRunUsageErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"no key", []string{"run", "ashby"}, []string{"SOURCES__ASHBY__API_KEY", "--demo"}},
+		{"unknown destination", []string{"run", "ashby", "--demo", "--destination", "postgres"}, []string{`"postgres"`, "duckdb"}},
+		{"unknown source", []string{"run", "greenhouse"}, []string{`"greenhouse"`, "ashby"}},
+		{"unknown flag", []string{"run", "ashby", "--dmeo"}, []string{"--dmeo"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			out, code := runBinary(t, e, tc.args...)
+			if code != 2 {
+				t.Errorf("exit code %d, want 2:\n%s", code, out)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+			if _, err := os.Stat(e.dbPath); err == nil {
+				t.Error("a database file was created")
+			}
+		})
+	}
+}

@@ -1,0 +1,286 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/restload/restload/destination"
+	"github.com/restload/restload/schema"
+	"github.com/restload/restload/source"
+)
+
+// Defaults for Config fields left empty.
+const (
+	DefaultDataDirName = ".restload"
+)
+
+// Config configures a pipeline. Name, Dataset and Destination are required.
+type Config struct {
+	// Name names the pipeline; it names the working folder and the state
+	// stored in the destination.
+	Name string
+	// Dataset is the schema inside the destination that receives tables.
+	Dataset string
+	// DataDir holds the working folders of all pipelines, under
+	// "pipelines/<Name>". Empty means $RESTLOAD_DATA_DIR, else ~/.restload.
+	DataDir string
+	// Destination receives the load packages. The pipeline does not close it.
+	Destination destination.Destination
+	// DestinationName names the destination kind in summaries, e.g. "duckdb".
+	DestinationName string
+	// Logger receives progress and warnings; nil discards them.
+	Logger *slog.Logger
+}
+
+// Pipeline moves data from sources into one dataset of one destination.
+type Pipeline struct {
+	cfg    Config
+	dir    string
+	logger *slog.Logger
+	// current is the schema as last committed to the destination, or as
+	// restored from it.
+	current *schema.Schema
+	// state is the state as last committed to the destination.
+	state *State
+}
+
+var namePattern = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`)
+
+// New checks cfg and returns a pipeline. It does not touch the disk or the
+// destination yet.
+func New(cfg Config) (*Pipeline, error) {
+	if !namePattern.MatchString(cfg.Name) {
+		return nil, fmt.Errorf("invalid pipeline name %q: use letters, digits, '_', '.' and '-'", cfg.Name)
+	}
+	if cfg.Dataset == "" {
+		return nil, errors.New("missing dataset name")
+	}
+	if cfg.Destination == nil {
+		return nil, errors.New("missing destination")
+	}
+	dataDir := cfg.DataDir
+	if dataDir == "" {
+		dataDir = DataDir()
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Pipeline{
+		cfg:    cfg,
+		dir:    filepath.Join(dataDir, "pipelines", cfg.Name),
+		logger: logger.With("pipeline", cfg.Name),
+	}, nil
+}
+
+// DataDir returns the default folder for pipeline working folders:
+// $RESTLOAD_DATA_DIR when set, else ~/.restload.
+func DataDir() string {
+	if d := os.Getenv("RESTLOAD_DATA_DIR"); d != "" {
+		return d
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return DefaultDataDirName
+	}
+	return filepath.Join(home, DefaultDataDirName)
+}
+
+// WorkDir returns the pipeline's working folder.
+func (p *Pipeline) WorkDir() string { return p.dir }
+
+func (p *Pipeline) packagesDir() string { return filepath.Join(p.dir, "packages") }
+
+// LoadInfo reports what a run did.
+type LoadInfo struct {
+	Pipeline        string
+	Dataset         string
+	DestinationName string
+	Location        string
+	StartedAt       time.Time
+	// LoadDuration is the time spent in the load step.
+	LoadDuration time.Duration
+	Packages     []PackageInfo
+	// Failed lists the resources that failed to extract in this run.
+	Failed []FailedResource
+}
+
+// PackageInfo reports one load package.
+type PackageInfo struct {
+	LoadID     string
+	Status     string
+	FailedJobs int
+	// Rows counts rows per table.
+	Rows map[string]int64
+}
+
+// ExtractError reports the resources whose extract failed. The other
+// resources of the run were loaded.
+type ExtractError struct {
+	Failed []FailedResource
+}
+
+func (e *ExtractError) Error() string {
+	parts := make([]string, len(e.Failed))
+	for i, f := range e.Failed {
+		parts[i] = f.Name + ": " + f.Error
+	}
+	return fmt.Sprintf("%d resource(s) failed, their state was kept and the others loaded: %s",
+		len(e.Failed), strings.Join(parts, "; "))
+}
+
+// Run finishes the packages an earlier run left behind, then extracts the
+// source, normalizes and loads what it read. When some resources fail, the
+// others still load, and Run returns the LoadInfo with an *ExtractError.
+func (p *Pipeline) Run(ctx context.Context, src source.Source) (*LoadInfo, error) {
+	info := &LoadInfo{
+		Pipeline:        p.cfg.Name,
+		Dataset:         p.cfg.Dataset,
+		DestinationName: p.cfg.DestinationName,
+		Location:        p.cfg.Destination.Location(),
+		StartedAt:       time.Now(),
+	}
+	if err := os.MkdirAll(p.packagesDir(), 0o700); err != nil {
+		return info, fmt.Errorf("create working folder: %w", err)
+	}
+	unlock, err := lockDir(p.dir)
+	if err != nil {
+		return info, err
+	}
+	defer unlock()
+
+	if err := p.restore(ctx, src.Name()); err != nil {
+		return info, err
+	}
+	if err := p.finishPending(ctx, info); err != nil {
+		return info, err
+	}
+	dir, m, err := p.extract(ctx, src)
+	if err != nil {
+		return info, err
+	}
+	info.Failed = m.Failed
+	if err := p.normalize(dir, m); err != nil {
+		return info, err
+	}
+	if err := p.load(ctx, dir, m, info); err != nil {
+		return info, err
+	}
+	if len(m.Failed) > 0 {
+		return info, &ExtractError{Failed: m.Failed}
+	}
+	return info, nil
+}
+
+// restore reads the committed state and schema from the destination. The
+// destination is the source of truth: a local copy that it lacks belongs
+// to a dataset that was dropped, and starting from it would skip data.
+func (p *Pipeline) restore(ctx context.Context, sourceName string) error {
+	dest := p.cfg.Destination
+	stored, err := dest.State(ctx, p.cfg.Dataset, p.cfg.Name)
+	if err != nil {
+		return fmt.Errorf("read pipeline state from %s: %w", dest.Location(), err)
+	}
+	p.state = &State{PipelineName: p.cfg.Name, DatasetName: p.cfg.Dataset}
+	if stored != nil {
+		if p.state, err = decodeState(stored.State); err != nil {
+			return err
+		}
+		p.logger.Info("restored state from destination", "load_id", stored.LoadID, "version", stored.Version)
+	}
+	sch, err := dest.Schema(ctx, p.cfg.Dataset, sourceName)
+	if err != nil {
+		return fmt.Errorf("read schema %s from %s: %w", sourceName, dest.Location(), err)
+	}
+	if sch == nil {
+		sch = schema.New(sourceName)
+	}
+	p.current = sch
+	return p.saveLocal()
+}
+
+// saveLocal writes the committed state and schema into the working folder
+// for inspection. Runs never read them back.
+func (p *Pipeline) saveLocal() error {
+	b, err := jsonIndent(p.state)
+	if err != nil {
+		return err
+	}
+	if err := writeFileAtomic(filepath.Join(p.dir, "state.json"), b); err != nil {
+		return err
+	}
+	b, err = jsonIndent(p.current)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Join(p.dir, "schemas"), 0o700); err != nil {
+		return fmt.Errorf("create schemas folder: %w", err)
+	}
+	return writeFileAtomic(filepath.Join(p.dir, "schemas", p.current.Name+".schema.json"), b)
+}
+
+// finishPending normalizes and loads the packages an interrupted run left
+// behind, oldest first, and removes extracts that never completed.
+func (p *Pipeline) finishPending(ctx context.Context, info *LoadInfo) error {
+	ids, err := listPackages(p.packagesDir())
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		dir := filepath.Join(p.packagesDir(), id)
+		m, err := readManifest(dir)
+		if errors.Is(err, os.ErrNotExist) {
+			p.logger.Info("removing unfinished extract", "load_id", id)
+			if err := os.RemoveAll(dir); err != nil {
+				return fmt.Errorf("remove unfinished package %s: %w", id, err)
+			}
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		switch m.Status {
+		case StatusLoaded:
+			continue
+		case StatusExtracted:
+			p.logger.Info("resuming package", "load_id", id, "status", m.Status)
+			if err := p.normalize(dir, m); err != nil {
+				return err
+			}
+		case StatusNormalized:
+			p.logger.Info("resuming package", "load_id", id, "status", m.Status)
+		default:
+			return fmt.Errorf("package %s has unknown status %q: remove %s to discard it", id, m.Status, dir)
+		}
+		if err := p.load(ctx, dir, m, info); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// lockDir takes an exclusive lock on the working folder, so two runs of
+// one pipeline never interleave their packages. The lock dies with the
+// process, so a killed run leaves nothing to clean up.
+func lockDir(dir string) (func(), error) {
+	f, err := os.OpenFile(filepath.Join(dir, ".lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("lock working folder %s: %w", dir, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("working folder %s is in use by another run of this pipeline: wait for it to end", dir)
+	}
+	return func() {
+		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}, nil
+}

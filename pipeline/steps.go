@@ -1,0 +1,243 @@
+package pipeline
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/restload/restload/destination"
+	"github.com/restload/restload/normalize"
+	"github.com/restload/restload/source"
+)
+
+// extract runs every resource of src into a new package. A resource that
+// fails has its items removed and keeps its old state; cancellation aborts
+// the whole package.
+func (p *Pipeline) extract(ctx context.Context, src source.Source) (string, *Manifest, error) {
+	existing, err := listPackages(p.packagesDir())
+	if err != nil {
+		return "", nil, err
+	}
+	loadID := newLoadID(time.Now(), existing)
+	dir := filepath.Join(p.packagesDir(), loadID)
+	if err := os.MkdirAll(filepath.Join(dir, extractDir), 0o700); err != nil {
+		return "", nil, fmt.Errorf("create package %s: %w", loadID, err)
+	}
+	m := &Manifest{LoadID: loadID, CreatedAt: time.Now().UTC(), Source: src.Name()}
+	next := p.state.clone()
+	next.PipelineName, next.DatasetName = p.cfg.Name, p.cfg.Dataset
+
+	for _, r := range src.Resources() {
+		res, state, err := p.extractResource(ctx, dir, src.Name(), r)
+		if ctx.Err() != nil {
+			os.RemoveAll(dir)
+			return "", nil, fmt.Errorf("extract %s: %w", r.Name(), ctx.Err())
+		}
+		if err != nil {
+			p.logger.Error("extract failed", "resource", r.Name(), "error", err)
+			m.Failed = append(m.Failed, FailedResource{Name: r.Name(), Error: err.Error()})
+			continue
+		}
+		m.Resources = append(m.Resources, *res)
+		next.setResource(src.Name(), r.Name(), state)
+	}
+	if m.State, err = json.Marshal(next); err != nil {
+		return "", nil, fmt.Errorf("encode state of package %s: %w", loadID, err)
+	}
+	if err := syncDir(filepath.Join(dir, extractDir)); err != nil {
+		return "", nil, err
+	}
+	m.Status = StatusExtracted
+	if err := writeManifest(dir, m); err != nil {
+		return "", nil, err
+	}
+	return dir, m, nil
+}
+
+// extractResource writes one resource's items as JSON lines and returns
+// the state that its extract reported.
+func (p *Pipeline) extractResource(ctx context.Context, dir, srcName string, r source.Resource) (*ExtractedResource, json.RawMessage, error) {
+	rel := filepath.Join(extractDir, r.Name()+".jsonl")
+	path := filepath.Join(dir, rel)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, nil, fmt.Errorf("create %s: %w", path, err)
+	}
+	res := &ExtractedResource{Name: r.Name(), Hints: r.Hints(), File: rel}
+	w := bufio.NewWriterSize(f, 1<<20)
+	var line bytes.Buffer
+	logger := p.logger.With("resource", r.Name())
+	started := time.Now()
+	emit := func(items []json.RawMessage) error {
+		res.Pages++
+		for _, it := range items {
+			line.Reset()
+			// Items may span lines as the API sent them; one line per item
+			// keeps the file splittable and the normalizer simple.
+			if err := json.Compact(&line, it); err != nil {
+				return fmt.Errorf("item %d of page %d is not valid JSON: %w", res.Items+1, res.Pages, err)
+			}
+			line.WriteByte('\n')
+			if _, err := w.Write(line.Bytes()); err != nil {
+				return fmt.Errorf("write %s: %w", path, err)
+			}
+			res.Items++
+		}
+		logger.Debug("page extracted", "page", res.Pages, "items", res.Items)
+		return nil
+	}
+	state, err := r.Extract(ctx, p.state.Resource(srcName, r.Name()), emit)
+	if err == nil {
+		err = w.Flush()
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path)
+		return nil, nil, err
+	}
+	logger.Info("extracted", "items", res.Items, "pages", res.Pages, "duration", time.Since(started).Round(time.Millisecond))
+	return res, state, nil
+}
+
+// normalize turns the package's items into table files and stores the
+// grown schema in the package.
+func (p *Pipeline) normalize(dir string, m *Manifest) error {
+	out := filepath.Join(dir, normalizedDir)
+	// Files of a normalize that was interrupted are incomplete: start over.
+	if err := os.RemoveAll(out); err != nil {
+		return fmt.Errorf("clear %s: %w", out, err)
+	}
+	if err := os.MkdirAll(out, 0o700); err != nil {
+		return fmt.Errorf("create %s: %w", out, err)
+	}
+	sch := p.current.Clone()
+	n := normalize.New(sch, m.LoadID, out)
+	for _, res := range m.Resources {
+		if err := normalizeFile(n, dir, res); err != nil {
+			n.Close()
+			return fmt.Errorf("normalize %s of package %s: %w", res.Name, m.LoadID, err)
+		}
+	}
+	files, err := n.Close()
+	if err != nil {
+		return fmt.Errorf("normalize package %s: %w", m.LoadID, err)
+	}
+	// Close synced the files; the folder entries are synced below.
+	for i := range files {
+		rel, err := filepath.Rel(dir, files[i].Path)
+		if err != nil {
+			return fmt.Errorf("normalize package %s: %w", m.LoadID, err)
+		}
+		files[i].Path = rel
+	}
+	if err := syncDir(out); err != nil {
+		return err
+	}
+	b, err := jsonIndent(sch)
+	if err != nil {
+		return err
+	}
+	if err := writeFileAtomic(filepath.Join(dir, schemaFile), b); err != nil {
+		return err
+	}
+	m.Files = files
+	m.Status = StatusNormalized
+	return writeManifest(dir, m)
+}
+
+func normalizeFile(n *normalize.Normalizer, dir string, res ExtractedResource) error {
+	f, err := os.Open(filepath.Join(dir, res.File))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return n.Normalize(res.Hints, bufio.NewReaderSize(f, 1<<20))
+}
+
+// load hands a normalized package to the destination, unless an earlier
+// process already committed it, then records it as loaded locally.
+func (p *Pipeline) load(ctx context.Context, dir string, m *Manifest, info *LoadInfo) error {
+	b, err := os.ReadFile(filepath.Join(dir, schemaFile))
+	if err != nil {
+		return fmt.Errorf("read schema of package %s: %w", m.LoadID, err)
+	}
+	var pkg destination.Package
+	if err := json.Unmarshal(b, &pkg.Schema); err != nil {
+		return fmt.Errorf("decode schema of package %s: %w", m.LoadID, err)
+	}
+	pkg.LoadID = m.LoadID
+	pkg.PipelineName = p.cfg.Name
+	pkg.Dataset = p.cfg.Dataset
+	pkg.State = m.State
+	pkg.CreatedAt = m.CreatedAt
+	for _, res := range m.Resources {
+		pkg.Tables = append(pkg.Tables, res.Hints.Table)
+	}
+	for _, f := range m.Files {
+		pkg.Jobs = append(pkg.Jobs, destination.Job{Table: f.Table, Path: filepath.Join(dir, f.Path)})
+	}
+
+	started := time.Now()
+	dest := p.cfg.Destination
+	done, err := dest.HasLoad(ctx, p.cfg.Dataset, m.LoadID)
+	if err != nil {
+		return fmt.Errorf("check package %s in %s: %w", m.LoadID, dest.Location(), err)
+	}
+	if done {
+		p.logger.Info("package was already committed", "load_id", m.LoadID)
+	} else {
+		p.logger.Info("loading package", "load_id", m.LoadID, "jobs", len(pkg.Jobs))
+		if err := dest.Load(ctx, &pkg); err != nil {
+			return fmt.Errorf("load package %s into %s: %w", m.LoadID, dest.Location(), err)
+		}
+	}
+	info.LoadDuration += time.Since(started)
+
+	state, err := decodeState(m.State)
+	if err != nil {
+		return err
+	}
+	p.state, p.current = state, pkg.Schema
+	m.Status = StatusLoaded
+	m.LoadedAt = time.Now().UTC()
+	if err := writeManifest(dir, m); err != nil {
+		return err
+	}
+	// The raw and normalized files hold personal data; once committed they
+	// are of no further use, so only the manifest and schema stay.
+	for _, sub := range []string{extractDir, normalizedDir} {
+		if err := os.RemoveAll(filepath.Join(dir, sub)); err != nil {
+			return fmt.Errorf("remove loaded files of package %s: %w", m.LoadID, err)
+		}
+	}
+	info.Packages = append(info.Packages, PackageInfo{LoadID: m.LoadID, Status: m.Status, Rows: m.Rows()})
+	if err := p.saveLocal(); err != nil {
+		return err
+	}
+	loaded := filepath.Join(p.dir, "loaded")
+	if err := os.MkdirAll(loaded, 0o700); err != nil {
+		return fmt.Errorf("create %s: %w", loaded, err)
+	}
+	if err := os.Rename(dir, filepath.Join(loaded, m.LoadID)); err != nil {
+		return fmt.Errorf("move package %s to %s: %w", m.LoadID, loaded, err)
+	}
+	return nil
+}
+
+func jsonIndent(v any) ([]byte, error) {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encode %T: %w", v, err)
+	}
+	return b, nil
+}

@@ -1,0 +1,293 @@
+package ashby
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestRetryAfter(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	tests := []struct {
+		name  string
+		value string
+		want  time.Duration
+	}{
+		{"seconds", "3", 3 * time.Second},
+		{"zero", "0", 0},
+		{"http date", now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second},
+		{"date in the past", now.Add(-time.Minute).Format(http.TimeFormat), 0},
+		{"empty", "", 0},
+		{"garbage", "soon", 0},
+		{"negative", "-4", 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := retryAfter(tc.value, now); got != tc.want {
+				t.Errorf("retryAfter(%q) = %v, want %v", tc.value, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestBackoffBounds(t *testing.T) {
+	c := &client{baseDelay: 100 * time.Millisecond, maxBackoff: time.Second}
+	for attempt := range 10 {
+		d := c.backoff(attempt, 0)
+		limit := min(100*time.Millisecond<<attempt, time.Second)
+		if d < limit/2 || d > limit {
+			t.Errorf("attempt %d: backoff %v outside [%v, %v]", attempt, d, limit/2, limit)
+		}
+	}
+	if d := c.backoff(0, 5*time.Second); d != time.Second {
+		t.Errorf("Retry-After above the cap gave %v, want the cap", d)
+	}
+	if d := c.backoff(0, 300*time.Millisecond); d != 300*time.Millisecond {
+		t.Errorf("Retry-After gave %v, want 300ms", d)
+	}
+}
+
+// scripted is a test server that answers each request with the next of
+// its responses and records the request bodies.
+type scripted struct {
+	mu        sync.Mutex
+	responses []func(w http.ResponseWriter)
+	bodies    []map[string]any
+	auth      []string
+}
+
+func (s *scripted) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, _ := io.ReadAll(r.Body)
+	var body map[string]any
+	json.Unmarshal(b, &body)
+	s.bodies = append(s.bodies, body)
+	s.auth = append(s.auth, r.Header.Get("Authorization"))
+	if len(s.responses) == 0 {
+		http.Error(w, "script ended", http.StatusTeapot)
+		return
+	}
+	next := s.responses[0]
+	s.responses = s.responses[1:]
+	next(w)
+}
+
+func jsonResponse(status int, body string) func(http.ResponseWriter) {
+	return func(w http.ResponseWriter) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		io.WriteString(w, body)
+	}
+}
+
+func newTestSource(t *testing.T, s *scripted, resources ...string) *Source {
+	t.Helper()
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	src, err := New(Config{APIKey: "k", BaseURL: srv.URL, Resources: resources, RetryDelay: time.Millisecond, MaxRetryDelay: 50 * time.Millisecond, MaxRetries: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return src
+}
+
+func extractAll(t *testing.T, src *Source, state string) ([]string, json.RawMessage, error) {
+	t.Helper()
+	var ids []string
+	r := src.Resources()[0]
+	var st json.RawMessage
+	if state != "" {
+		st = json.RawMessage(state)
+	}
+	next, err := r.Extract(context.Background(), st, func(items []json.RawMessage) error {
+		for _, it := range items {
+			var v struct{ ID string }
+			json.Unmarshal(it, &v)
+			ids = append(ids, v.ID)
+		}
+		return nil
+	})
+	return ids, next, err
+}
+
+func TestExtractPagesAndStoresToken(t *testing.T) {
+	s := &scripted{responses: []func(http.ResponseWriter){
+		jsonResponse(200, `{"success":true,"results":[{"id":"a"},{"id":"b"}],"moreDataAvailable":true,"nextCursor":"c1"}`),
+		jsonResponse(200, `{"success":true,"results":[{"id":"c"}],"moreDataAvailable":false,"syncToken":"tok1"}`),
+	}}
+	ids, next, err := extractAll(t, newTestSource(t, s, "candidates"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(ids, ",") != "a,b,c" {
+		t.Errorf("ids %v", ids)
+	}
+	if string(next) != `{"sync_token":"tok1"}` {
+		t.Errorf("state %s", next)
+	}
+	if s.bodies[0]["limit"] != float64(100) || s.bodies[0]["cursor"] != nil {
+		t.Errorf("first body %v", s.bodies[0])
+	}
+	if s.bodies[1]["cursor"] != "c1" {
+		t.Errorf("second body %v", s.bodies[1])
+	}
+	if s.auth[0] != "Basic az0=" && s.auth[0] != "Basic azo=" {
+		t.Errorf("authorization %q, want basic auth with the key as user name", s.auth[0])
+	}
+}
+
+func TestExtractSendsTokenWithCursor(t *testing.T) {
+	s := &scripted{responses: []func(http.ResponseWriter){
+		jsonResponse(200, `{"success":true,"results":[{"id":"a"}],"moreDataAvailable":true,"nextCursor":"c1"}`),
+		jsonResponse(200, `{"success":true,"results":[],"moreDataAvailable":false,"syncToken":"tok2"}`),
+	}}
+	_, next, err := extractAll(t, newTestSource(t, s, "candidates"), `{"sync_token":"tok1"}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, b := range s.bodies {
+		if b["syncToken"] != "tok1" {
+			t.Errorf("request %d body %v lacks the stored token", i, b)
+		}
+	}
+	if string(next) != `{"sync_token":"tok2"}` {
+		t.Errorf("state %s", next)
+	}
+}
+
+func TestExtractRelistsOnTokenErrors(t *testing.T) {
+	for _, code := range []string{"sync_token_expired", "sync_token_invalid", "incremental_sync_too_large"} {
+		t.Run(code, func(t *testing.T) {
+			s := &scripted{responses: []func(http.ResponseWriter){
+				jsonResponse(200, `{"success":false,"errors":["`+code+`"],"errorInfo":{"code":"`+code+`","message":"run a full sync"}}`),
+				jsonResponse(200, `{"success":true,"results":[{"id":"a"}],"moreDataAvailable":false,"syncToken":"fresh"}`),
+			}}
+			ids, next, err := extractAll(t, newTestSource(t, s, "candidates"), `{"sync_token":"old"}`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ids) != 1 || string(next) != `{"sync_token":"fresh"}` {
+				t.Errorf("ids %v state %s", ids, next)
+			}
+			if _, ok := s.bodies[1]["syncToken"]; ok {
+				t.Errorf("relist sent a token: %v", s.bodies[1])
+			}
+		})
+	}
+}
+
+func TestExtractRestartsOnCursorError(t *testing.T) {
+	s := &scripted{responses: []func(http.ResponseWriter){
+		jsonResponse(200, `{"success":true,"results":[{"id":"a"}],"moreDataAvailable":true,"nextCursor":"c1"}`),
+		jsonResponse(200, `{"success":false,"errorInfo":{"code":"next_cursor_expired","message":"restart"}}`),
+		jsonResponse(200, `{"success":true,"results":[{"id":"a"}],"moreDataAvailable":true,"nextCursor":"c2"}`),
+		jsonResponse(200, `{"success":true,"results":[{"id":"b"}],"moreDataAvailable":false,"syncToken":"t"}`),
+	}}
+	ids, _, err := extractAll(t, newTestSource(t, s, "candidates"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(ids, ",") != "a,a,b" {
+		t.Errorf("ids %v, want the first page again after the restart", ids)
+	}
+	if _, ok := s.bodies[2]["cursor"]; ok {
+		t.Errorf("restart sent a cursor: %v", s.bodies[2])
+	}
+}
+
+func TestExtractRejectsRepeatedCursor(t *testing.T) {
+	page := `{"success":true,"results":[{"id":"a"}],"moreDataAvailable":true,"nextCursor":"same"}`
+	s := &scripted{responses: []func(http.ResponseWriter){
+		jsonResponse(200, page), jsonResponse(200, page), jsonResponse(200, page),
+	}}
+	_, _, err := extractAll(t, newTestSource(t, s, "candidates"), "")
+	if err == nil || !strings.Contains(err.Error(), `cursor "same" was returned before`) {
+		t.Fatalf("error %v, want the repeated cursor named", err)
+	}
+}
+
+func TestExtractErrors(t *testing.T) {
+	tests := []struct {
+		name      string
+		responses []func(http.ResponseWriter)
+		code      string
+		want      []string
+	}{
+		{"error info", []func(http.ResponseWriter){jsonResponse(200, `{"success":false,"errorInfo":{"code":"invalid_input","message":"bad limit","requestId":"R1"}}`)},
+			"invalid_input", []string{"candidate.list", "invalid_input", "bad limit", "R1"}},
+		{"deprecated errors", []func(http.ResponseWriter){jsonResponse(200, `{"success":false,"errors":["old_style"]}`)},
+			"old_style", []string{"old_style"}},
+		{"error objects", []func(http.ResponseWriter){jsonResponse(200, `{"success":false,"errors":[{"code":"obj_style"}]}`)},
+			"obj_style", []string{"obj_style"}},
+		{"unauthorized", []func(http.ResponseWriter){jsonResponse(401, `Unauthorized`)},
+			"", []string{"HTTP 401", "SOURCES__ASHBY__API_KEY"}},
+		{"missing permission", []func(http.ResponseWriter){jsonResponse(403, `{"success":false,"errorInfo":{"code":"missing_endpoint_permission","message":"needs candidatesRead"}}`)},
+			"missing_endpoint_permission", []string{"HTTP 403", "candidatesRead", "permission"}},
+		{"not json", []func(http.ResponseWriter){jsonResponse(200, `<html>oops</html>`)},
+			"", []string{"not the JSON envelope", "<html>oops"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &scripted{responses: tc.responses}
+			_, _, err := extractAll(t, newTestSource(t, s, "candidates"), "")
+			if err == nil {
+				t.Fatal("no error")
+			}
+			var ae *APIError
+			if tc.code != "" && (!errors.As(err, &ae) || ae.Code != tc.code) {
+				t.Errorf("error %v, want code %s", err, tc.code)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+			if len(s.bodies) != 1 {
+				t.Errorf("%d requests, want 1: errors other than 429 and 5xx are not retried", len(s.bodies))
+			}
+		})
+	}
+}
+
+func TestRetriesThenGivesUp(t *testing.T) {
+	var responses []func(http.ResponseWriter)
+	for range 4 {
+		responses = append(responses, jsonResponse(503, `down`))
+	}
+	s := &scripted{responses: responses}
+	_, _, err := extractAll(t, newTestSource(t, s, "candidates"), "")
+	if err == nil || !strings.Contains(err.Error(), "HTTP 503") || !strings.Contains(err.Error(), "4 attempts") {
+		t.Fatalf("error %v, want HTTP 503 after 4 attempts", err)
+	}
+	if len(s.bodies) != 4 {
+		t.Errorf("%d requests, want 4", len(s.bodies))
+	}
+}
+
+func TestNewRejectsBadConfig(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  Config
+		want string
+	}{
+		{"missing key", Config{}, "SOURCES__ASHBY__API_KEY"},
+		{"bad url", Config{APIKey: "k", BaseURL: "ftp://x"}, "ftp://x"},
+		{"unknown resource", Config{APIKey: "k", Resources: []string{"candidate"}}, `"candidate"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := New(tc.cfg)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want it to name %s", err, tc.want)
+			}
+		})
+	}
+}
