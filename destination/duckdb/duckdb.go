@@ -85,6 +85,11 @@ func Open(path string) (*Client, error) {
 	c := &Client{db: db, path: abs}
 	if err := c.checkOffline(); err != nil {
 		db.Close()
+		// DuckDB lets one process write a file at a time; its own message
+		// names the other process but not what to do.
+		if strings.Contains(err.Error(), "Could not set lock on file") {
+			return nil, fmt.Errorf("open duckdb %q: the file is in use by another process (another restload run, or a DuckDB client that has it open); close that process and run again: %w", abs, err)
+		}
 		return nil, fmt.Errorf("open duckdb %q: %w", abs, err)
 	}
 	return c, nil
