@@ -1,0 +1,326 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/restload/restload/destination/duckdb"
+	"github.com/restload/restload/schema"
+	"github.com/restload/restload/source"
+)
+
+// counter is a resource that returns the items with ids above the last id
+// in its state, up to total, each with a list of tags.
+type counter struct {
+	name  string
+	total int
+	fail  error
+	// seen records the state each Extract call received.
+	seen []string
+}
+
+func (c *counter) Name() string { return c.name }
+
+func (c *counter) Hints() schema.Hints {
+	return schema.Hints{Table: c.name, PrimaryKey: []string{"id"}, WriteDisposition: schema.Merge}
+}
+
+func (c *counter) Extract(_ context.Context, state json.RawMessage, emit func([]json.RawMessage) error) (json.RawMessage, error) {
+	var compact bytes.Buffer
+	if len(state) > 0 {
+		if err := json.Compact(&compact, state); err != nil {
+			return nil, err
+		}
+	}
+	c.seen = append(c.seen, compact.String())
+	if c.fail != nil {
+		return nil, c.fail
+	}
+	var st struct{ Last int }
+	if len(state) > 0 {
+		if err := json.Unmarshal(state, &st); err != nil {
+			return nil, err
+		}
+	}
+	var page []json.RawMessage
+	for id := st.Last + 1; id <= c.total; id++ {
+		page = append(page, json.RawMessage(fmt.Sprintf(`{"id": %d, "name": "item %d", "tags": ["a", "b"]}`, id, id)))
+	}
+	if err := emit(page); err != nil {
+		return nil, err
+	}
+	return json.Marshal(struct{ Last int }{c.total})
+}
+
+type testSource struct{ resources []source.Resource }
+
+func (s *testSource) Name() string                 { return "test" }
+func (s *testSource) Resources() []source.Resource { return s.resources }
+
+type fixture struct {
+	t       *testing.T
+	dataDir string
+	dbPath  string
+	dest    *duckdb.Client
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	dir := t.TempDir()
+	f := &fixture{t: t, dataDir: filepath.Join(dir, "data"), dbPath: filepath.Join(dir, "test.duckdb")}
+	f.open()
+	t.Cleanup(func() { f.dest.Close() })
+	return f
+}
+
+func (f *fixture) open() {
+	f.t.Helper()
+	dest, err := duckdb.Open(f.dbPath)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.dest = dest
+}
+
+func (f *fixture) pipeline() *Pipeline {
+	f.t.Helper()
+	p, err := New(Config{Name: "test_pipeline", Dataset: "test_data", DataDir: f.dataDir, Destination: f.dest, DestinationName: "duckdb"})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return p
+}
+
+func (f *fixture) count(table string) int {
+	f.t.Helper()
+	var n int
+	if err := f.dest.DB().QueryRow(fmt.Sprintf(`SELECT count(*) FROM test_data.%q`, table)).Scan(&n); err != nil {
+		f.t.Fatalf("count %s: %v", table, err)
+	}
+	return n
+}
+
+func (f *fixture) loads() int { return f.count("_rl_loads") }
+
+// prepare runs the steps of a run up to the named one and stops there, as
+// a process killed right after that step would.
+func (f *fixture) prepare(src source.Source, upTo string) string {
+	f.t.Helper()
+	p := f.pipeline()
+	if err := os.MkdirAll(p.packagesDir(), 0o700); err != nil {
+		f.t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := p.restore(ctx, src.Name()); err != nil {
+		f.t.Fatal(err)
+	}
+	dir, m, err := p.extract(ctx, src)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if upTo == StatusExtracted {
+		return dir
+	}
+	if err := p.normalize(dir, m); err != nil {
+		f.t.Fatal(err)
+	}
+	if upTo == StatusNormalized {
+		return dir
+	}
+	// Committed in the destination, but the process died before it
+	// recorded that locally: put the package back as it was.
+	if err := p.load(ctx, dir, m, &LoadInfo{}); err != nil {
+		f.t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(p.dir, "loaded", m.LoadID), dir); err != nil {
+		f.t.Fatal(err)
+	}
+	m.Status = StatusNormalized
+	if err := writeManifest(dir, m); err != nil {
+		f.t.Fatal(err)
+	}
+	return dir
+}
+
+func TestRunResumesInterruptedPackage(t *testing.T) {
+	for _, step := range []string{StatusExtracted, StatusNormalized, "committed"} {
+		t.Run(step, func(t *testing.T) {
+			f := newFixture(t)
+			res := &counter{name: "items", total: 5}
+			src := &testSource{resources: []source.Resource{res}}
+			f.prepare(src, step)
+
+			info, err := f.pipeline().Run(context.Background(), src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := f.count("items"); got != 5 {
+				t.Errorf("items: %d rows, want 5", got)
+			}
+			if got := f.count("items__tags"); got != 10 {
+				t.Errorf("items__tags: %d rows, want 10", got)
+			}
+			if got := f.loads(); got != 2 {
+				t.Errorf("%d loads recorded, want the resumed package and the new one", got)
+			}
+			// The new extract started from the state the resumed package
+			// committed, so it fetched nothing.
+			if last := res.seen[len(res.seen)-1]; last != `{"Last":5}` {
+				t.Errorf("second extract got state %s, want the committed one", last)
+			}
+			if len(info.Packages) != 2 {
+				t.Errorf("%d packages in the load info, want 2", len(info.Packages))
+			}
+			pending, err := listPackages(filepath.Join(f.dataDir, "pipelines", "test_pipeline", "packages"))
+			if err != nil || len(pending) != 0 {
+				t.Errorf("packages left pending: %v (%v)", pending, err)
+			}
+		})
+	}
+}
+
+func TestRunRemovesUnfinishedExtract(t *testing.T) {
+	f := newFixture(t)
+	p := f.pipeline()
+	partial := filepath.Join(p.packagesDir(), "1700000000.000001", extractDir)
+	if err := os.MkdirAll(partial, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(partial, "items.jsonl"), []byte(`{"id": 99}`+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	src := &testSource{resources: []source.Resource{&counter{name: "items", total: 3}}}
+	if _, err := p.Run(context.Background(), src); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Dir(partial)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("unfinished package still there: %v", err)
+	}
+	if got := f.count("items"); got != 3 {
+		t.Errorf("items: %d rows, want 3 without the unfinished extract's item", got)
+	}
+}
+
+func TestRunRestoresStateFromDestination(t *testing.T) {
+	f := newFixture(t)
+	res := &counter{name: "items", total: 4}
+	src := &testSource{resources: []source.Resource{res}}
+	if _, err := f.pipeline().Run(context.Background(), src); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(f.dataDir); err != nil {
+		t.Fatal(err)
+	}
+	res.total = 6
+	if _, err := f.pipeline().Run(context.Background(), src); err != nil {
+		t.Fatal(err)
+	}
+	if got := res.seen[1]; got != `{"Last":4}` {
+		t.Errorf("extract after the working folder was removed got state %q, want the stored one", got)
+	}
+	if got := f.count("items"); got != 6 {
+		t.Errorf("items: %d rows, want 6", got)
+	}
+	local, err := os.ReadFile(filepath.Join(f.dataDir, "pipelines", "test_pipeline", "state.json"))
+	if err != nil || !strings.Contains(string(local), `"Last": 6`) {
+		t.Errorf("local state copy %s (%v), want the committed state", local, err)
+	}
+}
+
+func TestRunKeepsStateOfFailedResource(t *testing.T) {
+	f := newFixture(t)
+	good := &counter{name: "good", total: 2}
+	bad := &counter{name: "bad", total: 2}
+	src := &testSource{resources: []source.Resource{good, bad}}
+	if _, err := f.pipeline().Run(context.Background(), src); err != nil {
+		t.Fatal(err)
+	}
+	good.total, bad.total = 3, 3
+	bad.fail = errors.New("boom")
+	info, err := f.pipeline().Run(context.Background(), src)
+	var ee *ExtractError
+	if !errors.As(err, &ee) || len(ee.Failed) != 1 || ee.Failed[0].Name != "bad" {
+		t.Fatalf("error %v, want an ExtractError for bad", err)
+	}
+	if !strings.Contains(info.String(), "Resource bad FAILED and was not loaded: boom") {
+		t.Errorf("summary does not name the failure:\n%s", info)
+	}
+	if got := f.count("good"); got != 3 {
+		t.Errorf("good: %d rows, want 3", got)
+	}
+	bad.fail = nil
+	if _, err := f.pipeline().Run(context.Background(), src); err != nil {
+		t.Fatal(err)
+	}
+	if got := bad.seen[2]; got != `{"Last":2}` {
+		t.Errorf("bad resumed from state %q, want the one before the failure", got)
+	}
+	if got := f.count("bad"); got != 3 {
+		t.Errorf("bad: %d rows, want 3", got)
+	}
+}
+
+func TestRunRejectsConcurrentRun(t *testing.T) {
+	f := newFixture(t)
+	p := f.pipeline()
+	if err := os.MkdirAll(p.dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	unlock, err := lockDir(p.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	_, err = p.Run(context.Background(), &testSource{resources: []source.Resource{&counter{name: "items", total: 1}}})
+	if err == nil || !strings.Contains(err.Error(), "in use by another run") {
+		t.Fatalf("error %v, want the working folder named as in use", err)
+	}
+}
+
+func TestNewRejectsInvalidConfig(t *testing.T) {
+	dest := newFixture(t).dest
+	tests := []struct {
+		name string
+		cfg  Config
+		want string
+	}{
+		{"bad name", Config{Name: "../x", Dataset: "d", Destination: dest}, `"../x"`},
+		{"no dataset", Config{Name: "p", Destination: dest}, "dataset"},
+		{"no destination", Config{Name: "p", Dataset: "d"}, "destination"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := New(tc.cfg); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want it to name %s", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestNewLoadIDGrows(t *testing.T) {
+	ids := []string{"1800000000.000005"}
+	now := mustTime(t, "2020-01-01T00:00:00Z")
+	if got := newLoadID(now, ids); got != "1800000000.000006" {
+		t.Errorf("load id %s, want one after the newest existing id", got)
+	}
+	if _, ok := loadIDMicros("12.5"); ok {
+		t.Error("12.5 parsed as a load id")
+	}
+}
+
+func mustTime(t *testing.T, s string) time.Time {
+	t.Helper()
+	v, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
