@@ -126,15 +126,21 @@ type PackageInfo struct {
 // resources of the run were loaded.
 type ExtractError struct {
 	Failed []FailedResource
+	// Loaded counts the resources that were extracted and loaded.
+	Loaded int
 }
 
 func (e *ExtractError) Error() string {
-	parts := make([]string, len(e.Failed))
-	for i, f := range e.Failed {
-		parts[i] = f.Name + ": " + f.Error
+	var b strings.Builder
+	if e.Loaded == 0 {
+		fmt.Fprintf(&b, "all %d resource(s) failed, nothing was loaded:", len(e.Failed))
+	} else {
+		fmt.Fprintf(&b, "%d resource(s) failed and kept their state, the other %d were loaded:", len(e.Failed), e.Loaded)
 	}
-	return fmt.Sprintf("%d resource(s) failed, their state was kept and the others loaded: %s",
-		len(e.Failed), strings.Join(parts, "; "))
+	for _, f := range e.Failed {
+		fmt.Fprintf(&b, "\n  %s: %s", f.Name, f.Error)
+	}
+	return b.String()
 }
 
 // Run finishes the packages an earlier run left behind, then extracts the
@@ -168,6 +174,13 @@ func (p *Pipeline) Run(ctx context.Context, src source.Source) (*LoadInfo, error
 		return info, err
 	}
 	info.Failed = m.Failed
+	if len(m.Resources) == 0 && len(m.Failed) > 0 {
+		// Nothing succeeded, so the package would only record an empty load.
+		if err := os.RemoveAll(dir); err != nil {
+			return info, fmt.Errorf("remove empty package %s: %w", m.LoadID, err)
+		}
+		return info, &ExtractError{Failed: m.Failed}
+	}
 	if err := p.normalize(dir, m); err != nil {
 		return info, err
 	}
@@ -175,7 +188,7 @@ func (p *Pipeline) Run(ctx context.Context, src source.Source) (*LoadInfo, error
 		return info, err
 	}
 	if len(m.Failed) > 0 {
-		return info, &ExtractError{Failed: m.Failed}
+		return info, &ExtractError{Failed: m.Failed, Loaded: len(m.Resources)}
 	}
 	return info, nil
 }

@@ -39,7 +39,8 @@ func (p *Pipeline) extract(ctx context.Context, src source.Source) (string, *Man
 			return "", nil, fmt.Errorf("extract %s: %w", r.Name(), ctx.Err())
 		}
 		if err != nil {
-			p.logger.Error("extract failed", "resource", r.Name(), "error", err)
+			// The run's error reports it; this line places it among the others.
+			p.logger.Info("extract failed", "resource", r.Name(), "error", err)
 			m.Failed = append(m.Failed, FailedResource{Name: r.Name(), Error: err.Error()})
 			continue
 		}

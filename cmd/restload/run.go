@@ -134,7 +134,7 @@ func runAshby(cmd *cobra.Command, g *globalFlags, f *runFlags) error {
 		fmt.Fprint(cmd.OutOrStdout(), info)
 	}
 	var ee *pipeline.ExtractError
-	if errors.As(err, &ee) {
+	if errors.As(err, &ee) && ee.Loaded > 0 {
 		return &partialError{err}
 	}
 	return err

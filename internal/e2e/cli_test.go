@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -110,5 +111,55 @@ func TestRunUsageErrors(t *testing.T) {
 				t.Error("a database file was created")
 			}
 		})
+	}
+}
+
+// TestEmulateCommand runs the emulator as its own process, loads from it
+// with the API key it was given, and stops it with an interrupt.
+func TestEmulateCommand(t *testing.T) {
+	e := newEnv(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	const key = "emulate-key"
+	emu := exec.CommandContext(ctx, binary, "ashby", "emulate", "--addr", "127.0.0.1:0", "--api-key", key, "--seed", "4", "--candidates", "40")
+	stdout, err := emu.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := emu.Start(); err != nil {
+		t.Fatal(err)
+	}
+	url, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatalf("read the emulator's URL: %v", err)
+	}
+	url = strings.TrimSpace(url)
+	if !strings.HasPrefix(url, "http://127.0.0.1:") {
+		t.Fatalf("emulator printed %q, want its loopback URL", url)
+	}
+
+	out, err := e.command(ctx, url, key, "run", "ashby").CombinedOutput()
+	if err != nil {
+		t.Fatalf("run against the emulator: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "- candidates: 40 row(s)") {
+		t.Errorf("summary lacks the 40 candidates:\n%s", out)
+	}
+	wrong := e.command(ctx, url, "wrong-key", "run", "ashby", "--pipeline", "other")
+	out, err = wrong.CombinedOutput()
+	if wrong.ProcessState.ExitCode() != 1 {
+		t.Errorf("run with a wrong key: exit code %d, want 1: %v", wrong.ProcessState.ExitCode(), err)
+	}
+	for _, want := range []string{"missing_endpoint_permission", "nothing was loaded"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("run with a wrong key: output lacks %q:\n%s", want, out)
+		}
+	}
+
+	if err := emu.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	if err := emu.Wait(); err != nil {
+		t.Errorf("emulator did not stop cleanly on interrupt: %v", err)
 	}
 }

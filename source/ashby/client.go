@@ -44,7 +44,7 @@ func (e *APIError) Error() string {
 	case e.Status == http.StatusUnauthorized:
 		b.WriteString("; set SOURCES__ASHBY__API_KEY to a valid API key")
 	case e.Code == "missing_endpoint_permission":
-		b.WriteString("; give the API key the read permission this endpoint needs in Ashby's admin settings")
+		b.WriteString("; check that the key in SOURCES__ASHBY__API_KEY is active and has the read permission this endpoint needs (Ashby admin, API keys)")
 	}
 	return b.String()
 }
