@@ -128,3 +128,35 @@ func TestErrorBodyFailsOnlyThatResource(t *testing.T) {
 	}
 	checkDataset(t, e, sim)
 }
+
+func TestInvalidCursorRestartsListing(t *testing.T) {
+	const key = "test-key-cursor"
+	sim, url := startSim(t, 21, 350, key)
+	addFault(t, sim, ashbysim.Fault{Endpoint: "candidate.list", Kind: ashbysim.FaultInvalidCursor, Times: 1})
+	e := newEnv(t)
+	info, err := e.runInProcess(t, url, key)
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	starts, rejected := 0, 0
+	for _, req := range sim.Requests() {
+		if req.Endpoint != "candidate.list" {
+			continue
+		}
+		if req.Cursor == "" {
+			starts++
+		}
+		if req.ErrorCode == "invalid_next_cursor" {
+			rejected++
+		}
+	}
+	if rejected != 1 || starts != 2 {
+		t.Errorf("candidate.list: %d cursors rejected and %d listings started, want 1 and 2", rejected, starts)
+	}
+	// The pages read before the restart are read again; merge keeps one
+	// row per candidate.
+	if fetched, want := info.Rows()["candidates"], int64(len(objects(t, sim, "candidate.list"))); fetched <= want {
+		t.Errorf("fetched %d candidates, want more than the %d objects because the first page was read twice", fetched, want)
+	}
+	checkDataset(t, e, sim)
+}
