@@ -1,6 +1,6 @@
 package schema
 
-// Hints are what a resource declares about the root table its items fill.
+// Hints are a resource's declarations about the root table its items fill.
 type Hints struct {
 	// Table is the root table name, already in the naming convention.
 	Table string

@@ -28,8 +28,8 @@ const (
 	Binary    DataType = "binary"
 )
 
-// WriteDisposition says how rows of a load package meet the rows that a
-// table already holds.
+// WriteDisposition is the rule that combines the rows of a load package
+// with the rows a table already contains.
 type WriteDisposition string
 
 // The write dispositions.

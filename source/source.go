@@ -1,7 +1,7 @@
-// Package source defines what a source of data implements: a named set of
-// resources, each of which reads items from an API into the pipeline and
-// reports the state (cursors, sync tokens) that the pipeline commits once
-// those items are durable in the destination.
+// Package source defines the interfaces a source of data implements. A
+// source is a named set of resources. Each resource reads items from an
+// API into the pipeline and reports the state (cursors, sync tokens) that
+// the pipeline commits once those items are durable in the destination.
 package source
 
 import (

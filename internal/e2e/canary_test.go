@@ -37,8 +37,8 @@ func TestAPIKeyNeverLeaks(t *testing.T) {
 	addFault(t, sim, ashbysim.Fault{Endpoint: "offer.list", Kind: ashbysim.FaultErrorCode, Code: "boom"})
 	addFault(t, sim, ashbysim.Fault{Endpoint: "job.list", Kind: ashbysim.FaultServerError, Times: 1})
 	run("run", "ashby", "--log-level", "debug")
-	// A wrong key makes the API answer 403, whose message must not echo
-	// the key that was sent either.
+	// A wrong key makes the API return 403, and the error message must
+	// not contain the key that was sent either.
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	wrong := e.command(ctx, url, key+"x", "run", "ashby", "--log-level", "debug")
 	out, _ := wrong.CombinedOutput()

@@ -54,8 +54,8 @@ func TestBackoffBounds(t *testing.T) {
 	}
 }
 
-// scripted is a test server that answers each request with the next of
-// its responses and records the request bodies.
+// scripted is a test server that returns the next of its responses for
+// each request and records the request bodies.
 type scripted struct {
 	mu        sync.Mutex
 	responses []func(w http.ResponseWriter)

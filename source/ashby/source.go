@@ -3,7 +3,7 @@
 // Ashby's sync tokens where an endpoint has them.
 //
 // Ashby's API is RPC over POST with JSON bodies and HTTP Basic auth (the
-// API key as user name). Lists page by cursor; the last page of an
+// API key as user name). Lists page by cursor. The last page of an
 // incremental list carries a sync token, and a later request with that
 // token returns only the objects changed since. A token that expired or
 // cannot be decoded, or an incremental run that Ashby rejects as too
@@ -131,7 +131,7 @@ type resource struct {
 	client *client
 }
 
-// resourceState is what a resource stores between runs.
+// resourceState is the state a resource stores between runs.
 type resourceState struct {
 	SyncToken string `json:"sync_token,omitempty"`
 }
