@@ -47,6 +47,7 @@ type Options struct {
 // Resolver looks values up in the providers found by Load.
 type Resolver struct {
 	env   func(string) (string, bool)
+	dirs  []string
 	files []*file
 	// Warnings lists problems that do not stop a run, such as a secrets
 	// file that other users can read.
@@ -85,6 +86,7 @@ func Load(opts Options) (*Resolver, error) {
 			dirs = append(dirs, h)
 		}
 	}
+	r.dirs = dirs
 	for _, dir := range dirs {
 		for _, name := range []string{"secrets.toml", "config.toml"} {
 			f, err := r.loadFile(filepath.Join(dir, name), name == "secrets.toml")
@@ -165,15 +167,17 @@ func (r *Resolver) Lookup(key string, secret bool) (Value, bool, error) {
 }
 
 // Searched lists every place Lookup looks for key, in order, for messages
-// about a missing value.
+// about a missing value. Files are listed whether or not they exist.
 func (r *Resolver) Searched(key string, secret bool) []string {
 	places := []string{"environment variable " + EnvName(key)}
 	section, name := splitKey(key)
-	for _, f := range r.files {
-		if secret && !f.secrets {
-			continue
+	for _, dir := range r.dirs {
+		for _, file := range []string{"secrets.toml", "config.toml"} {
+			if secret && file == "config.toml" {
+				continue
+			}
+			places = append(places, fmt.Sprintf("%s ([%s] %s)", filepath.Join(dir, file), section, name))
 		}
-		places = append(places, fmt.Sprintf("%s ([%s] %s)", f.path, section, name))
 	}
 	return places
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -69,9 +68,16 @@ organisation of a built-in Ashby emulator on loopback instead.`,
 }
 
 func runAshby(cmd *cobra.Command, g *globalFlags, f *runFlags) error {
+	conf, err := loadConfig(cmd, g)
+	if err != nil {
+		return err
+	}
 	logger, err := g.logger(cmd.ErrOrStderr())
 	if err != nil {
 		return err
+	}
+	for _, w := range conf.Warnings {
+		logger.Warn(w)
 	}
 	if f.destination != "duckdb" {
 		return &usageError{fmt.Errorf("unknown destination %q: only \"duckdb\" is available so far", f.destination)}
@@ -79,9 +85,13 @@ func runAshby(cmd *cobra.Command, g *globalFlags, f *runFlags) error {
 	if f.demoCandidates < 0 {
 		return &usageError{fmt.Errorf("invalid --demo-candidates %d: use 0 or more", f.demoCandidates)}
 	}
+	var settings ashbySettings
+	if err := conf.Decode("sources.ashby", &settings); err != nil {
+		return &usageError{err}
+	}
 	cfg := ashby.Config{
-		APIKey:    os.Getenv(envAshbyAPIKey),
-		BaseURL:   os.Getenv(envAshbyBaseURL),
+		APIKey:    settings.APIKey.Reveal(),
+		BaseURL:   settings.BaseURL,
 		Resources: f.resources,
 		Logger:    logger,
 	}
@@ -103,7 +113,9 @@ func runAshby(cmd *cobra.Command, g *globalFlags, f *runFlags) error {
 		logger.Info("Ashby emulator started", "url", url, "candidates", f.demoCandidates, "seed", f.demoSeed)
 		cfg.APIKey, cfg.BaseURL = key, url
 	} else if cfg.APIKey == "" {
-		return &usageError{errors.New("missing Ashby API key: set " + envAshbyAPIKey + ", or pass --demo to load the built-in emulator's sample organisation")}
+		return &usageError{fmt.Errorf("missing Ashby API key (sources.ashby.api_key): set it in one of these places, "+
+			"or pass --demo to load the built-in emulator's sample organisation:\n  %s",
+			strings.Join(conf.Searched("sources.ashby.api_key", true), "\n  "))}
 	}
 	src, err := ashby.New(cfg)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,15 +15,17 @@ import (
 	"github.com/restload/restload/internal/ashbysim"
 )
 
-// cleanEnv returns the environment without any Ashby settings.
+// cleanEnv returns the environment without any restload settings.
 func cleanEnv(e *env) []string {
 	var out []string
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "SOURCES__ASHBY__") {
+		if !strings.HasPrefix(kv, "SOURCES__") && !strings.HasPrefix(kv, "RUNTIME__") {
 			out = append(out, kv)
 		}
 	}
-	return append(out, "RESTLOAD_DATA_DIR="+e.dataDir)
+	// HOME points into the test folder so that no ~/.restload of the
+	// machine takes part.
+	return append(out, "RESTLOAD_DATA_DIR="+e.dataDir, "HOME="+e.dir)
 }
 
 func runBinary(t *testing.T, e *env, args ...string) (string, int) {
@@ -161,5 +164,28 @@ func TestEmulateCommand(t *testing.T) {
 	}
 	if err := emu.Wait(); err != nil {
 		t.Errorf("emulator did not stop cleanly on interrupt: %v", err)
+	}
+}
+
+func TestRunReadsSecretsFile(t *testing.T) {
+	const key = "file-key"
+	_, url := startSim(t, 2, 30, key)
+	e := newEnv(t)
+	dir := filepath.Join(e.dir, ".restload")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "secrets.toml"), []byte("[sources.ashby]\napi_key = \""+key+"\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "config.toml"), []byte("[sources.ashby]\nbase_url = \""+url+"\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, code := runBinary(t, e, "run", "ashby")
+	if code != 0 {
+		t.Fatalf("exit code %d:\n%s", code, out)
+	}
+	if !strings.Contains(out, "- candidates: 30 row(s)") {
+		t.Errorf("summary lacks the candidates:\n%s", out)
 	}
 }

@@ -129,6 +129,7 @@ func (e *env) command(ctx context.Context, url, key string, args ...string) *exe
 	cmd.Dir = e.dir
 	cmd.Env = append(os.Environ(),
 		"RESTLOAD_DATA_DIR="+e.dataDir,
+		"HOME="+e.dir,
 		"SOURCES__ASHBY__API_KEY="+key,
 		"SOURCES__ASHBY__BASE_URL="+url,
 	)

@@ -1,0 +1,50 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/restload/restload/config"
+)
+
+// ashbySettings are the Ashby source's configuration keys, under
+// [sources.ashby] or SOURCES__ASHBY__*.
+type ashbySettings struct {
+	APIKey  config.Secret `config:"api_key"`
+	BaseURL string        `config:"base_url"`
+}
+
+// runtimeSettings are the keys under [runtime] or RUNTIME__*.
+type runtimeSettings struct {
+	LogLevel  string `config:"log_level"`
+	LogFormat string `config:"log_format"`
+}
+
+// knownKeys lists every configuration key that restload reads, so that a
+// misspelt key in a file is reported instead of ignored.
+func knownKeys() []string {
+	keys := config.Keys("sources.ashby", ashbySettings{})
+	return append(keys, config.Keys("runtime", runtimeSettings{})...)
+}
+
+// loadConfig reads the configuration files and checks their keys. Flags
+// given on the command line take precedence over the runtime settings.
+func loadConfig(cmd *cobra.Command, g *globalFlags) (*config.Resolver, error) {
+	r, err := config.Load(config.Options{})
+	if err != nil {
+		return nil, &usageError{err}
+	}
+	if err := r.CheckKeys(knownKeys()); err != nil {
+		return nil, &usageError{err}
+	}
+	var rt runtimeSettings
+	if err := r.Decode("runtime", &rt); err != nil {
+		return nil, &usageError{err}
+	}
+	if !cmd.Flags().Changed("log-level") && rt.LogLevel != "" {
+		g.logLevel = rt.LogLevel
+	}
+	if !cmd.Flags().Changed("log-format") && rt.LogFormat != "" {
+		g.logFormat = rt.LogFormat
+	}
+	return r, nil
+}
