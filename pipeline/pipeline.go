@@ -50,6 +50,8 @@ type Pipeline struct {
 	current *schema.Schema
 	// state is the state as last committed to the destination.
 	state *State
+	// trace records the current run.
+	trace *Trace
 }
 
 var namePattern = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`)
@@ -78,6 +80,7 @@ func New(cfg Config) (*Pipeline, error) {
 		cfg:    cfg,
 		dir:    filepath.Join(dataDir, "pipelines", cfg.Name),
 		logger: logger.With("pipeline", cfg.Name),
+		trace:  &Trace{Pipeline: cfg.Name},
 	}, nil
 }
 
@@ -163,34 +166,53 @@ func (p *Pipeline) Run(ctx context.Context, src source.Source) (*LoadInfo, error
 	}
 	defer unlock()
 
+	p.trace = &Trace{Pipeline: p.cfg.Name, StartedAt: info.StartedAt.UTC()}
+	err = p.run(ctx, src, info)
+	p.trace.FinishedAt = time.Now().UTC()
+	p.trace.Packages = info.Packages
+	if err != nil {
+		p.trace.Error = err.Error()
+	}
+	if serr := p.trace.save(p.dir); serr != nil && err == nil {
+		err = serr
+	}
+	return info, err
+}
+
+func (p *Pipeline) run(ctx context.Context, src source.Source, info *LoadInfo) error {
 	if err := p.restore(ctx, src.Name()); err != nil {
-		return info, err
+		return err
 	}
 	if err := p.finishPending(ctx, info); err != nil {
-		return info, err
+		return err
 	}
-	dir, m, err := p.extract(ctx, src)
+	var dir string
+	var m *Manifest
+	err := p.trace.step("extract", "", func() (err error) {
+		dir, m, err = p.extract(ctx, src)
+		return err
+	})
 	if err != nil {
-		return info, err
+		return err
 	}
 	info.Failed = m.Failed
 	if len(m.Resources) == 0 && len(m.Failed) > 0 {
 		// Nothing succeeded, so the package would only record an empty load.
 		if err := os.RemoveAll(dir); err != nil {
-			return info, fmt.Errorf("remove empty package %s: %w", m.LoadID, err)
+			return fmt.Errorf("remove empty package %s: %w", m.LoadID, err)
 		}
-		return info, &ExtractError{Failed: m.Failed}
+		return &ExtractError{Failed: m.Failed}
 	}
-	if err := p.normalize(dir, m); err != nil {
-		return info, err
+	if err := p.trace.step("normalize", m.LoadID, func() error { return p.normalize(dir, m) }); err != nil {
+		return err
 	}
-	if err := p.load(ctx, dir, m, info); err != nil {
-		return info, err
+	if err := p.trace.step("load", m.LoadID, func() error { return p.load(ctx, dir, m, info) }); err != nil {
+		return err
 	}
 	if len(m.Failed) > 0 {
-		return info, &ExtractError{Failed: m.Failed, Loaded: len(m.Resources)}
+		return &ExtractError{Failed: m.Failed, Loaded: len(m.Resources)}
 	}
-	return info, nil
+	return nil
 }
 
 // restore reads the committed state and schema from the destination. The
@@ -265,7 +287,7 @@ func (p *Pipeline) finishPending(ctx context.Context, info *LoadInfo) error {
 			continue
 		case StatusExtracted:
 			p.logger.Info("resuming package", "load_id", id, "status", m.Status)
-			if err := p.normalize(dir, m); err != nil {
+			if err := p.trace.step("normalize", id, func() error { return p.normalize(dir, m) }); err != nil {
 				return err
 			}
 		case StatusNormalized:
@@ -273,7 +295,7 @@ func (p *Pipeline) finishPending(ctx context.Context, info *LoadInfo) error {
 		default:
 			return fmt.Errorf("package %s has unknown status %q: remove %s to discard it", id, m.Status, dir)
 		}
-		if err := p.load(ctx, dir, m, info); err != nil {
+		if err := p.trace.step("load", id, func() error { return p.load(ctx, dir, m, info) }); err != nil {
 			return err
 		}
 	}

@@ -324,3 +324,36 @@ func mustTime(t *testing.T, s string) time.Time {
 	}
 	return v
 }
+
+func TestRunWritesTrace(t *testing.T) {
+	f := newFixture(t)
+	good := &counter{name: "good", total: 3}
+	bad := &counter{name: "bad", total: 1, fail: errors.New("boom")}
+	p := f.pipeline()
+	if _, err := p.Run(context.Background(), &testSource{resources: []source.Resource{good, bad}}); err == nil {
+		t.Fatal("run with a failing resource returned no error")
+	}
+	tr, err := ReadTrace(p.WorkDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var steps []string
+	for _, s := range tr.Steps {
+		steps = append(steps, s.Name)
+	}
+	if strings.Join(steps, ",") != "extract,normalize,load" {
+		t.Errorf("steps %v, want extract, normalize and load", steps)
+	}
+	if len(tr.Resources) != 2 || tr.Resources[0].Items != 3 || tr.Resources[0].Pages != 1 {
+		t.Errorf("resources %+v, want good with 3 items on 1 page", tr.Resources)
+	}
+	if tr.Resources[1].Error != "boom" {
+		t.Errorf("bad resource error %q, want boom", tr.Resources[1].Error)
+	}
+	if !strings.Contains(tr.Error, "bad: boom") || tr.FinishedAt.Before(tr.StartedAt) {
+		t.Errorf("trace error %q, finished %v, started %v", tr.Error, tr.FinishedAt, tr.StartedAt)
+	}
+	if len(tr.Packages) != 1 || tr.Packages[0].Rows["good"] != 3 {
+		t.Errorf("packages %+v, want one with 3 rows of good", tr.Packages)
+	}
+}

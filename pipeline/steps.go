@@ -33,7 +33,16 @@ func (p *Pipeline) extract(ctx context.Context, src source.Source) (string, *Man
 	next.PipelineName, next.DatasetName = p.cfg.Name, p.cfg.Dataset
 
 	for _, r := range src.Resources() {
+		started := time.Now()
 		res, state, err := p.extractResource(ctx, dir, src.Name(), r)
+		rt := ResourceTrace{Name: r.Name(), Duration: time.Since(started)}
+		if res != nil {
+			rt.Pages, rt.Items = res.Pages, res.Items
+		}
+		if err != nil {
+			rt.Error = err.Error()
+		}
+		p.trace.Resources = append(p.trace.Resources, rt)
 		if ctx.Err() != nil {
 			os.RemoveAll(dir)
 			return "", nil, fmt.Errorf("extract %s: %w", r.Name(), ctx.Err())
