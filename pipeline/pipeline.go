@@ -78,7 +78,7 @@ func New(cfg Config) (*Pipeline, error) {
 	}
 	return &Pipeline{
 		cfg:    cfg,
-		dir:    filepath.Join(dataDir, "pipelines", cfg.Name),
+		dir:    WorkDir(dataDir, cfg.Name),
 		logger: logger.With("pipeline", cfg.Name),
 		trace:  &Trace{Pipeline: cfg.Name},
 	}, nil
@@ -166,6 +166,9 @@ func (p *Pipeline) Run(ctx context.Context, src source.Source) (*LoadInfo, error
 	}
 	defer unlock()
 
+	if err := p.writeRecord(); err != nil {
+		return info, err
+	}
 	p.trace = &Trace{Pipeline: p.cfg.Name, StartedAt: info.StartedAt.UTC()}
 	err = p.run(ctx, src, info)
 	p.trace.FinishedAt = time.Now().UTC()

@@ -1,0 +1,273 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/restload/restload/config"
+	"github.com/restload/restload/pipeline"
+)
+
+// pipelineOps lists the operations of "pipeline NAME OP".
+var pipelineOps = []string{"info", "trace", "load-package", "failed-jobs"}
+
+func newPipelineCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "pipeline (list | NAME OPERATION [ARGS])",
+		Short: "Inspect pipelines and their working folders",
+		Long: `Pipeline inspects the pipelines whose working folders are under
+$RESTLOAD_DATA_DIR/pipelines (default ~/.restload/pipelines).
+
+  restload pipeline list                     names of all pipelines
+  restload pipeline NAME info                working folder, destination, dataset, state, last loads
+  restload pipeline NAME trace               the last run's steps, timings, pages, items, rows and errors
+  restload pipeline NAME load-package [ID]   one load package (default the newest)
+  restload pipeline NAME failed-jobs         resources that failed in any kept package`,
+		Example: "  restload pipeline list\n  restload pipeline ashby_pipeline info",
+		Args:    cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			out := cmd.OutOrStdout()
+			if args[0] == "list" {
+				return listPipelines(out)
+			}
+			if len(args) < 2 {
+				return &usageError{fmt.Errorf("missing operation after pipeline name %q: use one of %s", args[0], strings.Join(pipelineOps, ", "))}
+			}
+			dir := pipeline.WorkDir("", args[0])
+			if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+				return &usageError{fmt.Errorf("pipeline %q not found: no working folder %s; \"restload pipeline list\" shows the pipelines", args[0], dir)}
+			}
+			switch op := args[1]; op {
+			case "info":
+				return pipelineInfo(out, dir, args[0])
+			case "trace":
+				return pipelineTrace(out, dir)
+			case "load-package":
+				id := ""
+				if len(args) > 2 {
+					id = args[2]
+				}
+				return loadPackage(out, dir, id)
+			case "failed-jobs":
+				return failedJobs(out, dir)
+			default:
+				msg := fmt.Sprintf("unknown pipeline operation %q: use one of %s", op, strings.Join(pipelineOps, ", "))
+				if s := config.Closest(op, pipelineOps); s != "" {
+					msg += fmt.Sprintf(" (did you mean %s?)", s)
+				}
+				return &usageError{errors.New(msg)}
+			}
+		},
+	}
+}
+
+func listPipelines(out io.Writer) error {
+	names, err := pipeline.List("")
+	if err != nil {
+		return err
+	}
+	if len(names) == 0 {
+		fmt.Fprintf(out, "No pipelines found in %s\n", pipeline.WorkDir("", ""))
+		return nil
+	}
+	for _, n := range names {
+		fmt.Fprintln(out, n)
+	}
+	return nil
+}
+
+func pipelineInfo(out io.Writer, dir, name string) error {
+	fmt.Fprintf(out, "Pipeline %s\n", name)
+	fmt.Fprintf(out, "Working folder: %s\n", dir)
+	if rec, err := pipeline.ReadRecord(dir); err == nil {
+		fmt.Fprintf(out, "Destination: %s at %s\n", rec.DestinationName, rec.Location)
+		fmt.Fprintf(out, "Dataset: %s\n", rec.Dataset)
+	}
+	if st, err := pipeline.ReadState(dir); err == nil {
+		fmt.Fprintln(out, "State:")
+		srcs := make([]string, 0, len(st.Sources))
+		for s := range st.Sources {
+			srcs = append(srcs, s)
+		}
+		sort.Strings(srcs)
+		for _, s := range srcs {
+			res := st.Sources[s].Resources
+			names := make([]string, 0, len(res))
+			for r := range res {
+				names = append(names, r)
+			}
+			sort.Strings(names)
+			for _, r := range names {
+				var compact bytes.Buffer
+				if json.Compact(&compact, res[r]) != nil {
+					compact.Write(res[r])
+				}
+				fmt.Fprintf(out, "  %s.%s: %s\n", s, r, compact.String())
+			}
+		}
+	}
+	pkgs, err := pipeline.Packages(dir)
+	if err != nil {
+		return err
+	}
+	if len(pkgs) == 0 {
+		fmt.Fprintln(out, "No load packages")
+		return nil
+	}
+	fmt.Fprintln(out, "Load packages, newest first:")
+	for i, m := range pkgs {
+		if i == 10 {
+			fmt.Fprintf(out, "  ... and %d older\n", len(pkgs)-i)
+			break
+		}
+		fmt.Fprintf(out, "  %s %s, %d rows in %d tables, %d failed resources\n",
+			m.LoadID, strings.ToUpper(m.Status), sum(m.Rows()), len(m.Rows()), len(m.Failed))
+	}
+	return nil
+}
+
+func pipelineTrace(out io.Writer, dir string) error {
+	tr, err := pipeline.ReadTrace(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		fmt.Fprintln(out, "No trace: the pipeline has not run yet")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	status := "COMPLETED"
+	if tr.Error != "" {
+		status = "FAILED"
+	}
+	fmt.Fprintf(out, "Run started at %s and %s in %s with %d steps.\n",
+		tr.StartedAt.Format(time.RFC3339), status, seconds(tr.FinishedAt.Sub(tr.StartedAt)), len(tr.Steps))
+	for _, s := range tr.Steps {
+		st := "COMPLETED"
+		if s.Error != "" {
+			st = "FAILED"
+		}
+		fmt.Fprintf(out, "Step %s %s in %s.", s.Name, st, seconds(s.Duration))
+		if s.LoadID != "" {
+			fmt.Fprintf(out, " Package %s.", s.LoadID)
+		}
+		fmt.Fprintln(out)
+		if s.Error != "" {
+			fmt.Fprintf(out, "  Failed due to: %s\n", s.Error)
+		}
+	}
+	if len(tr.Resources) > 0 {
+		fmt.Fprintln(out, "Resources extracted:")
+		for _, r := range tr.Resources {
+			fmt.Fprintf(out, "- %s: %d page(s), %d item(s) in %s", r.Name, r.Pages, r.Items, seconds(r.Duration))
+			if r.Error != "" {
+				fmt.Fprintf(out, ", FAILED: %s", r.Error)
+			}
+			fmt.Fprintln(out)
+		}
+	}
+	rows := map[string]int64{}
+	for _, p := range tr.Packages {
+		for t, n := range p.Rows {
+			rows[t] += n
+		}
+	}
+	if len(rows) > 0 {
+		fmt.Fprintln(out, "Rows loaded:")
+		for _, t := range sortedKeys(rows) {
+			fmt.Fprintf(out, "- %s: %d row(s)\n", t, rows[t])
+		}
+	}
+	if tr.Error != "" {
+		fmt.Fprintf(out, "Run failed due to: %s\n", tr.Error)
+	}
+	return nil
+}
+
+func loadPackage(out io.Writer, dir, id string) error {
+	pkgs, err := pipeline.Packages(dir)
+	if err != nil {
+		return err
+	}
+	var m *pipeline.Manifest
+	for _, p := range pkgs {
+		if id == "" || p.LoadID == id {
+			m = p
+			break
+		}
+	}
+	if m == nil {
+		if id == "" {
+			fmt.Fprintln(out, "No load packages")
+			return nil
+		}
+		return &usageError{fmt.Errorf("load package %q not found: \"restload pipeline NAME info\" lists the packages", id)}
+	}
+	fmt.Fprintf(out, "Load package %s is %s\n", m.LoadID, strings.ToUpper(m.Status))
+	fmt.Fprintf(out, "Source: %s\nCreated at: %s\n", m.Source, m.CreatedAt.Format(time.RFC3339))
+	if !m.LoadedAt.IsZero() {
+		fmt.Fprintf(out, "Loaded at: %s\n", m.LoadedAt.Format(time.RFC3339))
+	}
+	fmt.Fprintln(out, "Resources:")
+	for _, r := range m.Resources {
+		fmt.Fprintf(out, "- %s: %d item(s) on %d page(s) into table %s (%s)\n", r.Name, r.Items, r.Pages, r.Hints.Table, r.Hints.WriteDisposition)
+	}
+	for _, f := range m.Failed {
+		fmt.Fprintf(out, "- %s: FAILED: %s\n", f.Name, f.Error)
+	}
+	rows := m.Rows()
+	if len(rows) > 0 {
+		fmt.Fprintln(out, "Jobs (rows per table):")
+		for _, t := range sortedKeys(rows) {
+			fmt.Fprintf(out, "- %s: %d row(s)\n", t, rows[t])
+		}
+	}
+	return nil
+}
+
+func failedJobs(out io.Writer, dir string) error {
+	pkgs, err := pipeline.Packages(dir)
+	if err != nil {
+		return err
+	}
+	n := 0
+	for _, m := range pkgs {
+		for _, f := range m.Failed {
+			fmt.Fprintf(out, "Package %s: resource %s failed: %s\n", m.LoadID, f.Name, f.Error)
+			n++
+		}
+	}
+	if n == 0 {
+		fmt.Fprintln(out, "No failed jobs")
+	}
+	return nil
+}
+
+func sum(m map[string]int64) int64 {
+	var n int64
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+func sortedKeys(m map[string]int64) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// seconds formats a duration as dlt's traces do.
+func seconds(d time.Duration) string { return fmt.Sprintf("%.2f seconds", d.Seconds()) }

@@ -1,0 +1,81 @@
+package e2e
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files of command output")
+
+// masks replace what changes between runs (times, load ids, durations,
+// temporary paths, sync tokens) so command output can be compared with a
+// golden file.
+var masks = []struct {
+	re   *regexp.Regexp
+	with string
+}{
+	{regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ`), "<time>"},
+	{regexp.MustCompile(`\d{10}\.\d{6}`), "<load id>"},
+	{regexp.MustCompile(`\d+\.\d\d seconds`), "<seconds>"},
+	{regexp.MustCompile(`"sync_token":"[^"]*"`), `"sync_token":"<token>"`},
+}
+
+func maskOutput(out, dir string) string {
+	out = strings.ReplaceAll(out, dir, "<dir>")
+	for _, m := range masks {
+		out = m.re.ReplaceAllString(out, m.with)
+	}
+	return out
+}
+
+// TestPipelineCommands checks the output of every pipeline command on a
+// loaded demo pipeline against golden files.
+func TestPipelineCommands(t *testing.T) {
+	e := newEnv(t)
+	if out, code := runBinary(t, e, "run", "ashby", "--demo", "--demo-candidates", "50"); code != 0 {
+		t.Fatalf("demo run: exit code %d:\n%s", code, out)
+	}
+	tests := []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"list", []string{"pipeline", "list"}, 0},
+		{"info", []string{"pipeline", pipelineName, "info"}, 0},
+		{"trace", []string{"pipeline", pipelineName, "trace"}, 0},
+		{"load_package", []string{"pipeline", pipelineName, "load-package"}, 0},
+		{"failed_jobs", []string{"pipeline", pipelineName, "failed-jobs"}, 0},
+		{"unknown_operation", []string{"pipeline", pipelineName, "infp"}, 2},
+		{"unknown_pipeline", []string{"pipeline", "nope", "info"}, 2},
+		{"version", []string{"version"}, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out, code := runBinary(t, e, tc.args...)
+			if code != tc.code {
+				t.Errorf("exit code %d, want %d:\n%s", code, tc.code, out)
+			}
+			got := maskOutput(out, e.dir)
+			path := filepath.Join("testdata", "commands", tc.name+".golden")
+			if *update {
+				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("read golden file (run with -update to create it): %v", err)
+			}
+			if got != string(want) {
+				t.Errorf("output differs from %s:\n--- got\n%s\n--- want\n%s", path, got, want)
+			}
+		})
+	}
+}
