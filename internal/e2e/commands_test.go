@@ -52,6 +52,11 @@ func TestPipelineCommands(t *testing.T) {
 		{"unknown_operation", []string{"pipeline", pipelineName, "infp"}, 2},
 		{"unknown_pipeline", []string{"pipeline", "nope", "info"}, 2},
 		{"version", []string{"version"}, 0},
+		{"query_table", []string{"query", pipelineName, "SELECT count(*) AS candidates, min(created_at) AS first FROM ashby_data.candidates"}, 0},
+		{"query_csv", []string{"query", pipelineName, "SELECT title, status FROM ashby_data.jobs ORDER BY id", "--format", "csv"}, 0},
+		{"query_json", []string{"query", pipelineName, "SELECT id, created_at FROM ashby_data.candidates ORDER BY id LIMIT 2", "--format", "json"}, 0},
+		{"query_invalid_sql", []string{"query", pipelineName, "SELEC 1"}, 1},
+		{"query_unknown_format", []string{"query", pipelineName, "SELECT 1", "--format", "xml"}, 2},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
