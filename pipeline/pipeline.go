@@ -38,6 +38,8 @@ type Config struct {
 	DestinationName string
 	// Logger receives progress and warnings; nil discards them.
 	Logger *slog.Logger
+	// Progress receives extract and load events; nil discards them.
+	Progress Progress
 }
 
 // Pipeline moves data from sources into one dataset of one destination.
@@ -71,6 +73,9 @@ func New(cfg Config) (*Pipeline, error) {
 	dataDir := cfg.DataDir
 	if dataDir == "" {
 		dataDir = DataDir()
+	}
+	if cfg.Progress == nil {
+		cfg.Progress = noProgress{}
 	}
 	logger := cfg.Logger
 	if logger == nil {

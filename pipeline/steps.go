@@ -83,6 +83,8 @@ func (p *Pipeline) extractResource(ctx context.Context, dir, srcName string, r s
 	var line bytes.Buffer
 	logger := p.logger.With("resource", r.Name())
 	started := time.Now()
+	progress := p.cfg.Progress
+	progress.ResourceStarted(r.Name())
 	emit := func(items []json.RawMessage) error {
 		res.Pages++
 		for _, it := range items {
@@ -99,6 +101,7 @@ func (p *Pipeline) extractResource(ctx context.Context, dir, srcName string, r s
 			res.Items++
 		}
 		logger.Debug("page extracted", "page", res.Pages, "items", res.Items)
+		progress.PageExtracted(r.Name(), res.Pages, res.Items)
 		return nil
 	}
 	state, err := r.Extract(ctx, p.state.Resource(srcName, r.Name()), emit)
@@ -111,6 +114,7 @@ func (p *Pipeline) extractResource(ctx context.Context, dir, srcName string, r s
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
+	progress.ResourceDone(r.Name(), res.Pages, res.Items, err)
 	if err != nil {
 		os.Remove(path)
 		return nil, nil, err
@@ -207,7 +211,10 @@ func (p *Pipeline) load(ctx context.Context, dir string, m *Manifest, info *Load
 		p.logger.Info("package was already committed", "load_id", m.LoadID)
 	} else {
 		p.logger.Info("loading package", "load_id", m.LoadID, "jobs", len(pkg.Jobs))
-		if err := dest.Load(ctx, &pkg); err != nil {
+		p.cfg.Progress.LoadStarted(m.LoadID, m.Rows())
+		err := dest.Load(ctx, &pkg)
+		p.cfg.Progress.LoadDone(m.LoadID, time.Since(started), err)
+		if err != nil {
 			return fmt.Errorf("load package %s into %s: %w", m.LoadID, dest.Location(), err)
 		}
 	}

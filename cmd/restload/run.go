@@ -5,8 +5,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -30,6 +32,8 @@ type runFlags struct {
 	demo           bool
 	demoSeed       int64
 	demoCandidates int
+	progress       string
+	interval       time.Duration
 }
 
 func newRunCommand(g *globalFlags) *cobra.Command {
@@ -64,6 +68,8 @@ organisation of a built-in Ashby emulator on loopback instead.`,
 	fl.BoolVar(&f.demo, "demo", false, "load the sample organisation of the built-in Ashby emulator instead of Ashby")
 	fl.Int64Var(&f.demoSeed, "demo-seed", 1, "with --demo: seed of the emulator's organisation")
 	fl.IntVar(&f.demoCandidates, "demo-candidates", 500, "with --demo: number of candidates in the emulator's organisation")
+	fl.StringVar(&f.progress, "progress", "auto", "progress display: bar (on a terminal), log (a line per resource every --progress-interval), none, or auto (bar on a terminal, else log)")
+	fl.DurationVar(&f.interval, "progress-interval", 5*time.Second, "with log progress: time between progress lines, e.g. 5s")
 	return cmd
 }
 
@@ -81,6 +87,14 @@ func runAshby(cmd *cobra.Command, g *globalFlags, f *runFlags) error {
 	}
 	if f.destination != "duckdb" {
 		return &usageError{fmt.Errorf("unknown destination %q: only \"duckdb\" is available so far", f.destination)}
+	}
+	switch f.progress {
+	case "auto", "bar", "log", "none":
+	default:
+		return &usageError{fmt.Errorf("invalid --progress %q: use auto, bar, log or none", f.progress)}
+	}
+	if f.interval <= 0 {
+		return &usageError{fmt.Errorf("invalid --progress-interval %s: use a positive duration such as 5s", f.interval)}
 	}
 	if f.demoCandidates < 0 {
 		return &usageError{fmt.Errorf("invalid --demo-candidates %d: use 0 or more", f.demoCandidates)}
@@ -131,17 +145,23 @@ func runAshby(cmd *cobra.Command, g *globalFlags, f *runFlags) error {
 		return err
 	}
 	defer dest.Close()
+	progress, wait, err := newProgress(cmd, g, f)
+	if err != nil {
+		return err
+	}
 	p, err := pipeline.New(pipeline.Config{
 		Name:            f.pipeline,
 		Dataset:         f.dataset,
 		Destination:     dest,
 		DestinationName: "duckdb",
 		Logger:          logger,
+		Progress:        progress,
 	})
 	if err != nil {
 		return &usageError{err}
 	}
 	info, err := p.Run(cmd.Context(), src)
+	wait()
 	if info != nil && len(info.Packages) > 0 {
 		fmt.Fprint(cmd.OutOrStdout(), info)
 	}
@@ -160,4 +180,35 @@ func randomKey() (string, error) {
 		return "", fmt.Errorf("generate demo API key: %w", err)
 	}
 	return "demo_" + hex.EncodeToString(b), nil
+}
+
+// newProgress returns the progress display that --progress selects and a
+// function that finishes it before the summary is printed.
+func newProgress(cmd *cobra.Command, g *globalFlags, f *runFlags) (pipeline.Progress, func(), error) {
+	mode := f.progress
+	if mode == "auto" {
+		mode = "log"
+		if isTerminal(cmd.ErrOrStderr()) {
+			mode = "bar"
+		}
+	}
+	switch mode {
+	case "bar":
+		b := newBarProgress(cmd.ErrOrStderr())
+		return b, b.Wait, nil
+	case "log":
+		// Progress lines show at the default warn level too: they are what
+		// a scheduler's log needs to tell a slow run from a stuck one.
+		level := *g
+		if lv, err := level.logger(cmd.ErrOrStderr()); err == nil && !lv.Enabled(cmd.Context(), slog.LevelInfo) {
+			level.logLevel = "info"
+		}
+		logger, err := level.logger(cmd.ErrOrStderr())
+		if err != nil {
+			return nil, nil, err
+		}
+		l := newLogProgress(logger.With("pipeline", f.pipeline), f.interval)
+		return l, l.Wait, nil
+	}
+	return nil, func() {}, nil
 }
