@@ -1,6 +1,7 @@
 package ashby
 
-// endpointSpec describes one list endpoint that a resource reads.
+// endpointSpec describes one list endpoint that a resource reads; the
+// definition turns it into a resource of the REST engine.
 type endpointSpec struct {
 	// Name is the resource name and its root table name.
 	Name string

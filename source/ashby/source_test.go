@@ -13,47 +13,6 @@ import (
 	"time"
 )
 
-func TestRetryAfter(t *testing.T) {
-	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	tests := []struct {
-		name  string
-		value string
-		want  time.Duration
-	}{
-		{"seconds", "3", 3 * time.Second},
-		{"zero", "0", 0},
-		{"http date", now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second},
-		{"date in the past", now.Add(-time.Minute).Format(http.TimeFormat), 0},
-		{"empty", "", 0},
-		{"garbage", "soon", 0},
-		{"negative", "-4", 0},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := retryAfter(tc.value, now); got != tc.want {
-				t.Errorf("retryAfter(%q) = %v, want %v", tc.value, got, tc.want)
-			}
-		})
-	}
-}
-
-func TestBackoffBounds(t *testing.T) {
-	c := &client{baseDelay: 100 * time.Millisecond, maxBackoff: time.Second}
-	for attempt := range 10 {
-		d := c.backoff(attempt, 0)
-		limit := min(100*time.Millisecond<<attempt, time.Second)
-		if d < limit/2 || d > limit {
-			t.Errorf("attempt %d: backoff %v outside [%v, %v]", attempt, d, limit/2, limit)
-		}
-	}
-	if d := c.backoff(0, 5*time.Second); d != time.Second {
-		t.Errorf("Retry-After above the cap gave %v, want the cap", d)
-	}
-	if d := c.backoff(0, 300*time.Millisecond); d != 300*time.Millisecond {
-		t.Errorf("Retry-After gave %v, want 300ms", d)
-	}
-}
-
 // scripted is a test server that returns the next of its responses for
 // each request and records the request bodies.
 type scripted struct {
@@ -287,6 +246,53 @@ func TestNewRejectsBadConfig(t *testing.T) {
 			_, err := New(tc.cfg)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %v, want it to name %s", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestDefinitionMatchesResources(t *testing.T) {
+	if err := Definition(DefaultBaseURL).Validate(); err != nil {
+		t.Fatal(err)
+	}
+	src, err := New(Config{APIKey: "k"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, r := range src.Resources() {
+		names = append(names, r.Name())
+		h := r.Hints()
+		if h.Table != r.Name() || len(h.PrimaryKey) != 1 || h.PrimaryKey[0] != "id" || h.WriteDisposition != "merge" {
+			t.Errorf("%s hints %+v, want table %s merged by id", r.Name(), h, r.Name())
+		}
+	}
+	if strings.Join(names, ",") != strings.Join(ResourceNames(), ",") {
+		t.Errorf("resources %v, want %v", names, ResourceNames())
+	}
+}
+
+func TestRequestBodies(t *testing.T) {
+	tests := []struct {
+		resource string
+		want     string
+	}{
+		{"jobs", `{"limit":100,"status":["Draft","Open","Closed","Archived"]}`},
+		{"users", `{"includeDeactivated":true,"limit":100}`},
+		{"sources", `{"includeArchived":true}`},
+		{"job_postings", `{}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.resource, func(t *testing.T) {
+			s := &scripted{responses: []func(http.ResponseWriter){
+				jsonResponse(200, `{"success":true,"results":[{"id":"a"}],"moreDataAvailable":false,"syncToken":"t"}`),
+			}}
+			if _, _, err := extractAll(t, newTestSource(t, s, tc.resource), ""); err != nil {
+				t.Fatal(err)
+			}
+			got, _ := json.Marshal(s.bodies[0])
+			if string(got) != tc.want {
+				t.Errorf("body %s, want %s", got, tc.want)
 			}
 		})
 	}
