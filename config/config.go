@@ -215,17 +215,25 @@ func (r *Resolver) Files() []string {
 
 // CheckKeys reports keys in the files that no part of restload reads,
 // with the closest known key, so that a typo does not pass silently.
-// known lists every valid dotted key; a key under a section that is not
-// known at all is reported too.
-func (r *Resolver) CheckKeys(known []string) error {
+// known lists every valid dotted key. A key under a section of a known key
+// must be known itself; other keys are reported unless they start with
+// one of the open prefixes, such as "sources." for the secrets of
+// declarative sources, whose keys only their definitions name.
+func (r *Resolver) CheckKeys(known []string, open ...string) error {
 	set := map[string]bool{}
+	sections := map[string]bool{}
 	for _, k := range known {
 		set[k] = true
+		section, _ := splitKey(k)
+		sections[section] = true
 	}
 	var problems []string
 	for _, f := range r.files {
 		for _, key := range flatten("", f.tree) {
 			if set[key] {
+				continue
+			}
+			if section, _ := splitKey(key); !sections[section] && hasAnyPrefix(key, open) {
 				continue
 			}
 			msg := fmt.Sprintf("%s: unknown key %s", f.path, key)
@@ -257,4 +265,13 @@ func flatten(prefix string, tree map[string]any) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+func hasAnyPrefix(s string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
 }

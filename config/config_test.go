@@ -165,6 +165,27 @@ func TestCheckKeysSuggests(t *testing.T) {
 	}
 }
 
+func TestCheckKeysOpenPrefix(t *testing.T) {
+	r, err := Load(layout(t, map[string]string{"project/.restload/secrets.toml": "[sources.github]\ntoken = \"x\"\n[sources.ashby]\napi_kye = \"y\"\n[runtme]\nlog_level = \"info\"\n"}, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := append(Keys("sources.ashby", ashbySettings{}), "runtime.log_level")
+	err = r.CheckKeys(known, "sources.")
+	if err == nil {
+		t.Fatal("no error for misspelt keys")
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "sources.github.token") {
+		t.Errorf("a key under the open prefix was reported: %v", msg)
+	}
+	for _, want := range []string{"unknown key sources.ashby.api_kye", "unknown key runtme.log_level (did you mean runtime.log_level?)"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error lacks %q:\n%s", want, msg)
+		}
+	}
+}
+
 func TestLoadWarnsOnReadableSecrets(t *testing.T) {
 	opts := layout(t, map[string]string{"project/.restload/secrets.toml": "[sources.ashby]\napi_key = \"k\"\n"}, nil)
 	path := filepath.Join(opts.ProjectDir, ".restload", "secrets.toml")

@@ -61,8 +61,8 @@ var namePattern = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`)
 // New checks cfg and returns a pipeline. It does not touch the disk or the
 // destination yet.
 func New(cfg Config) (*Pipeline, error) {
-	if !namePattern.MatchString(cfg.Name) {
-		return nil, fmt.Errorf("invalid pipeline name %q: use letters, digits, '_', '.' and '-'", cfg.Name)
+	if err := ValidateName(cfg.Name); err != nil {
+		return nil, err
 	}
 	if cfg.Dataset == "" {
 		return nil, errors.New("missing dataset name")
@@ -77,6 +77,7 @@ func New(cfg Config) (*Pipeline, error) {
 	if cfg.Progress == nil {
 		cfg.Progress = noProgress{}
 	}
+	cfg.Progress = &lockedProgress{p: cfg.Progress}
 	logger := cfg.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -87,6 +88,16 @@ func New(cfg Config) (*Pipeline, error) {
 		logger: logger.With("pipeline", cfg.Name),
 		trace:  &Trace{Pipeline: cfg.Name},
 	}, nil
+}
+
+// ValidateName checks a pipeline name. Names become folder and file names,
+// so only letters, digits, '_', '.' and '-' are allowed, and the first
+// character may not be '.' or '-'.
+func ValidateName(name string) error {
+	if !namePattern.MatchString(name) {
+		return fmt.Errorf("invalid pipeline name %q: use letters, digits, '_', '.' and '-', starting with a letter, digit or '_'", name)
+	}
+	return nil
 }
 
 // DataDir returns the default folder for pipeline working folders:

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -355,5 +356,62 @@ func TestRunWritesTrace(t *testing.T) {
 	}
 	if len(tr.Packages) != 1 || tr.Packages[0].Rows["good"] != 3 {
 		t.Errorf("packages %+v, want one with 3 rows of good", tr.Packages)
+	}
+}
+
+// gate is a resource that waits until every gate of its group has
+// started, so a run finishes only if they extract at the same time.
+type gate struct {
+	counter
+	group *sync.WaitGroup
+}
+
+func (g *gate) Extract(ctx context.Context, state json.RawMessage, emit func([]json.RawMessage) error) (json.RawMessage, error) {
+	g.group.Done()
+	done := make(chan struct{})
+	go func() { g.group.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		return nil, errors.New("the other resources did not start: extract is not concurrent")
+	}
+	return g.counter.Extract(ctx, state, emit)
+}
+
+type concurrentSource struct {
+	testSource
+	limit int
+}
+
+func (s *concurrentSource) Concurrency() int { return s.limit }
+
+func TestRunExtractsConcurrently(t *testing.T) {
+	f := newFixture(t)
+	var group sync.WaitGroup
+	group.Add(3)
+	var resources []source.Resource
+	for _, name := range []string{"a", "b", "c"} {
+		resources = append(resources, &gate{counter: counter{name: name, total: 2}, group: &group})
+	}
+	src := &concurrentSource{testSource: testSource{resources: resources}, limit: 3}
+	p := f.pipeline()
+	if _, err := p.Run(context.Background(), src); err != nil {
+		t.Fatal(err)
+	}
+	tr, err := ReadTrace(p.WorkDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, r := range tr.Resources {
+		names = append(names, r.Name)
+	}
+	if strings.Join(names, ",") != "a,b,c" {
+		t.Errorf("trace lists resources %v, want the source's order", names)
+	}
+	for _, name := range []string{"a", "b", "c"} {
+		if got := f.count(name); got != 2 {
+			t.Errorf("%s: %d rows, want 2", name, got)
+		}
 	}
 }

@@ -30,7 +30,7 @@ func newRootCommand() *cobra.Command {
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "warn", "log level on standard error: debug, info, warn or error")
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
-	root.AddCommand(newRunCommand(g), newAshbyCommand(g), newPipelineCommand(), newQueryCommand(), newVersionCommand())
+	root.AddCommand(newRunCommand(g), newAshbyCommand(g), newPipelineCommand(), newQueryCommand(), newLintCommand(), newVersionCommand())
 	return root
 }
 

@@ -12,10 +12,13 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/restload/restload/config"
 	"github.com/restload/restload/destination/duckdb"
 	"github.com/restload/restload/internal/ashbysim"
 	"github.com/restload/restload/pipeline"
+	"github.com/restload/restload/source"
 	"github.com/restload/restload/source/ashby"
+	"github.com/restload/restload/source/rest"
 )
 
 // Environment variables read by "run ashby".
@@ -29,6 +32,7 @@ type runFlags struct {
 	dataset        string
 	destination    string
 	resources      []string
+	sourceFile     string
 	demo           bool
 	demoSeed       int64
 	demoCandidates int
@@ -39,38 +43,70 @@ type runFlags struct {
 func newRunCommand(g *globalFlags) *cobra.Command {
 	f := &runFlags{}
 	cmd := &cobra.Command{
-		Use:   "run SOURCE",
+		Use:   "run (ashby | --source FILE)",
 		Short: "Extract a source, normalize its data and load it into a destination",
-		Long: `Run extracts every resource of SOURCE, normalizes the items into tables and
+		Long: `Run extracts every resource of a source, normalizes the items into tables and
 loads them into the destination, incrementally where the source allows.
 
-The only source so far is "ashby". It reads the API key from
-` + envAshbyAPIKey + ` and the base URL from ` + envAshbyBaseURL + `
-(default ` + ashby.DefaultBaseURL + `). With --demo it loads the sample
-organisation of a built-in Ashby emulator on loopback instead.`,
-		Example: "  restload run ashby --demo\n  SOURCES__ASHBY__API_KEY=... restload run ashby --pipeline ashby_pipeline --dataset ashby_data",
+"run ashby" loads Ashby. It reads the API key from ` + envAshbyAPIKey + `
+(or [sources.ashby] api_key in .restload/secrets.toml) and the base URL
+from ` + envAshbyBaseURL + ` (default ` + ashby.DefaultBaseURL + `). With --demo
+it loads the sample organisation of a built-in Ashby emulator on loopback
+instead.
+
+"run --source FILE" loads any REST API from a YAML source definition; its
+secrets come from SOURCES__<NAME>__<SECRET> or .restload/secrets.toml.`,
+		Example: "  restload run ashby --demo\n  SOURCES__ASHBY__API_KEY=... restload run ashby --dataset ashby_data\n  restload run --source github.yaml",
 		Args: func(cmd *cobra.Command, args []string) error {
+			if f.sourceFile != "" {
+				if len(args) > 0 {
+					return &usageError{fmt.Errorf("run takes either a source name or --source, not both: drop %q", args[0])}
+				}
+				return nil
+			}
 			if len(args) != 1 {
-				return &usageError{fmt.Errorf("run takes one source name, got %d: try \"restload run ashby --demo\"", len(args))}
+				return &usageError{fmt.Errorf("run takes one source name, got %d: try \"restload run ashby --demo\" or \"restload run --source FILE\"", len(args))}
 			}
 			if args[0] != "ashby" {
-				return &usageError{fmt.Errorf("unknown source %q: the available source is \"ashby\"", args[0])}
+				return &usageError{fmt.Errorf("unknown source %q: use \"ashby\", or --source FILE for a source definition", args[0])}
 			}
 			return nil
 		},
-		RunE: func(cmd *cobra.Command, _ []string) error { return runAshby(cmd, g, f) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if f.sourceFile != "" {
+				return runDefinition(cmd, g, f)
+			}
+			return runAshby(cmd, g, f)
+		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.pipeline, "pipeline", "ashby_pipeline", "pipeline name: names the working folder and the DuckDB file <name>.duckdb")
-	fl.StringVar(&f.dataset, "dataset", "ashby_data", "dataset name: the schema inside the destination that receives the tables")
+	fl.StringVar(&f.pipeline, "pipeline", "", "pipeline name: names the working folder and the DuckDB file <name>.duckdb (default <source>_pipeline)")
+	fl.StringVar(&f.dataset, "dataset", "", "dataset name: the schema inside the destination that receives the tables (default <source>_data)")
 	fl.StringVar(&f.destination, "destination", "duckdb", "destination kind; only duckdb so far")
-	fl.StringSliceVar(&f.resources, "resources", nil, "comma-separated resources to load (default all): "+strings.Join(ashby.ResourceNames(), ","))
+	fl.StringSliceVar(&f.resources, "resources", nil, "comma-separated resources to load (default all); Ashby's: "+strings.Join(ashby.ResourceNames(), ","))
+	fl.StringVar(&f.sourceFile, "source", "", "YAML source definition to run instead of a built-in source")
 	fl.BoolVar(&f.demo, "demo", false, "load the sample organisation of the built-in Ashby emulator instead of Ashby")
 	fl.Int64Var(&f.demoSeed, "demo-seed", 1, "with --demo: seed of the emulator's organisation")
 	fl.IntVar(&f.demoCandidates, "demo-candidates", 500, "with --demo: number of candidates in the emulator's organisation")
 	fl.StringVar(&f.progress, "progress", "auto", "progress display: bar (on a terminal), log (a line per resource every --progress-interval), none, or auto (bar on a terminal, else log)")
 	fl.DurationVar(&f.interval, "progress-interval", 5*time.Second, "with log progress: time between progress lines, e.g. 5s")
 	return cmd
+}
+
+// checkRunFlags validates the flags that every source shares.
+func checkRunFlags(f *runFlags) error {
+	if f.destination != "duckdb" {
+		return &usageError{fmt.Errorf("unknown destination %q: only \"duckdb\" is available so far", f.destination)}
+	}
+	switch f.progress {
+	case "auto", "bar", "log", "none":
+	default:
+		return &usageError{fmt.Errorf("invalid --progress %q: use auto, bar, log or none", f.progress)}
+	}
+	if f.interval <= 0 {
+		return &usageError{fmt.Errorf("invalid --progress-interval %s: use a positive duration such as 5s", f.interval)}
+	}
+	return nil
 }
 
 func runAshby(cmd *cobra.Command, g *globalFlags, f *runFlags) error {
@@ -85,16 +121,8 @@ func runAshby(cmd *cobra.Command, g *globalFlags, f *runFlags) error {
 	for _, w := range conf.Warnings {
 		logger.Warn(w)
 	}
-	if f.destination != "duckdb" {
-		return &usageError{fmt.Errorf("unknown destination %q: only \"duckdb\" is available so far", f.destination)}
-	}
-	switch f.progress {
-	case "auto", "bar", "log", "none":
-	default:
-		return &usageError{fmt.Errorf("invalid --progress %q: use auto, bar, log or none", f.progress)}
-	}
-	if f.interval <= 0 {
-		return &usageError{fmt.Errorf("invalid --progress-interval %s: use a positive duration such as 5s", f.interval)}
+	if err := checkRunFlags(f); err != nil {
+		return err
 	}
 	if f.demoCandidates < 0 {
 		return &usageError{fmt.Errorf("invalid --demo-candidates %d: use 0 or more", f.demoCandidates)}
@@ -135,8 +163,79 @@ func runAshby(cmd *cobra.Command, g *globalFlags, f *runFlags) error {
 	if err != nil {
 		return &usageError{err}
 	}
+	return runPipeline(cmd, g, f, logger, src)
+}
 
-	path, err := filepath.Abs(f.pipeline + ".duckdb")
+// runDefinition runs a declarative source definition.
+func runDefinition(cmd *cobra.Command, g *globalFlags, f *runFlags) error {
+	conf, err := loadConfig(cmd, g)
+	if err != nil {
+		return err
+	}
+	logger, err := g.logger(cmd.ErrOrStderr())
+	if err != nil {
+		return err
+	}
+	for _, w := range conf.Warnings {
+		logger.Warn(w)
+	}
+	if err := checkRunFlags(f); err != nil {
+		return err
+	}
+	def, err := rest.LoadFile(f.sourceFile)
+	if err != nil {
+		return &usageError{err}
+	}
+	name := def.Name
+	if name == "" {
+		name = "rest_api"
+	}
+	src, err := rest.New(def, rest.Options{
+		Secrets:   configSecrets(conf, name),
+		Logger:    logger,
+		Resources: f.resources,
+	})
+	if err != nil {
+		return &usageError{err}
+	}
+	defer src.Close()
+	return runPipeline(cmd, g, f, logger, src)
+}
+
+// configSecrets resolves a definition's secrets as sources.<name>.<secret>
+// through the configuration: the environment, then secrets.toml files.
+func configSecrets(conf *config.Resolver, source string) rest.SecretLookup {
+	return func(name string) (string, error) {
+		key := "sources." + source + "." + name
+		v, ok, err := conf.Lookup(key, true)
+		if err != nil {
+			return "", err
+		}
+		if !ok {
+			return "", &config.MissingError{Key: key, Searched: conf.Searched(key, true)}
+		}
+		s, isString := v.Raw.(string)
+		if !isString {
+			return "", fmt.Errorf("invalid value for %s in %s: want a string", key, v.Origin)
+		}
+		return s, nil
+	}
+}
+
+// runPipeline loads src into DuckDB and prints the load summary.
+func runPipeline(cmd *cobra.Command, g *globalFlags, f *runFlags, logger *slog.Logger, src source.Source) error {
+	name, dataset := f.pipeline, f.dataset
+	if name == "" {
+		name = src.Name() + "_pipeline"
+	}
+	if dataset == "" {
+		dataset = src.Name() + "_data"
+	}
+	f.pipeline = name
+	if err := pipeline.ValidateName(name); err != nil {
+		return &usageError{err}
+	}
+	path, err := filepath.Abs(name + ".duckdb")
 	if err != nil {
 		return fmt.Errorf("resolve database path: %w", err)
 	}
@@ -150,14 +249,15 @@ func runAshby(cmd *cobra.Command, g *globalFlags, f *runFlags) error {
 		return err
 	}
 	p, err := pipeline.New(pipeline.Config{
-		Name:            f.pipeline,
-		Dataset:         f.dataset,
+		Name:            name,
+		Dataset:         dataset,
 		Destination:     dest,
 		DestinationName: "duckdb",
 		Logger:          logger,
 		Progress:        progress,
 	})
 	if err != nil {
+		wait()
 		return &usageError{err}
 	}
 	info, err := p.Run(cmd.Context(), src)

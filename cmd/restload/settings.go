@@ -33,7 +33,9 @@ func loadConfig(cmd *cobra.Command, g *globalFlags) (*config.Resolver, error) {
 	if err != nil {
 		return nil, &usageError{err}
 	}
-	if err := r.CheckKeys(knownKeys()); err != nil {
+	// Keys under other sources are the secrets of source definitions,
+	// which only the definitions name.
+	if err := r.CheckKeys(knownKeys(), "sources."); err != nil {
 		return nil, &usageError{err}
 	}
 	var rt runtimeSettings
