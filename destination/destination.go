@@ -30,7 +30,13 @@ import (
 // Rows of root tables also carry "_rl_seq", a number that grows with the
 // order in which the source returned the items within the package. It is
 // not a column: a merge keeps, per primary key, only the row with the
-// highest _rl_seq (and that row's child rows).
+// highest _rl_seq (and that row's child rows), unless a dedup sort column
+// decides first.
+//
+// Root rows of a table with write disposition history carry
+// "_rl_row_hash", a content hash of the row and its child rows. Their
+// "_rl_valid_from" and "_rl_valid_to" columns are absent from the file:
+// the destination sets them when it loads the row.
 type Job struct {
 	Table string
 	Path  string
@@ -54,7 +60,8 @@ type Package struct {
 	Jobs []Job
 	// Tables lists the root tables that this package covers, including
 	// those with no rows, so that replace can empty a table that the
-	// source now returns empty.
+	// source now returns empty. A listed table that Schema lacks, because
+	// a contract kept it from being created, is skipped.
 	Tables []string
 	// State is the pipeline state after this package, stored in the same
 	// transaction as the rows. Nil leaves the stored state unchanged.
@@ -93,4 +100,27 @@ type Destination interface {
 	Location() string
 	// Close releases the destination's resources.
 	Close() error
+}
+
+// Capabilities are limits of a destination that the normalizer respects
+// before data reaches the destination.
+type Capabilities struct {
+	// MaxIdentifierLength is the longest table or column name, in
+	// bytes, that the destination accepts; 0 means no limit. PostgreSQL
+	// allows 63 bytes.
+	MaxIdentifierLength int
+}
+
+// CapabilityReporter is implemented by destinations that have limits.
+type CapabilityReporter interface {
+	Capabilities() Capabilities
+}
+
+// CapabilitiesOf returns the capabilities of d, or the zero value (no
+// limits) when d does not report any.
+func CapabilitiesOf(d Destination) Capabilities {
+	if r, ok := d.(CapabilityReporter); ok {
+		return r.Capabilities()
+	}
+	return Capabilities{}
 }

@@ -76,3 +76,37 @@ func BenchmarkParse(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(lines)*b.N)/b.Elapsed().Seconds(), "items/s")
 }
+
+// BenchmarkNormalizeHints normalizes the candidates of BenchmarkNormalize
+// with PII hints on the email addresses, phone numbers and names, a
+// contract, and write disposition history, which hashes every item.
+func BenchmarkNormalizeHints(b *testing.B) {
+	const items = 20000
+	input := candidates(items)
+	h := schema.Hints{
+		Table: "candidates", PrimaryKey: []string{"id"}, WriteDisposition: schema.History,
+		Contract: schema.Contract{DataType: schema.DiscardValue},
+		Columns: map[string]schema.ColumnHint{
+			"primaryEmailAddress.value": {PII: schema.PIIHash},
+			"emailAddresses.value":      {PII: schema.PIIHash},
+			"phoneNumbers.value":        {PII: schema.PIIMask},
+			"name":                      {PII: schema.PIIMask},
+			"creditedToUser.email":      {PII: schema.PIIDrop},
+		},
+	}
+	dir := b.TempDir()
+	b.SetBytes(int64(len(input)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		n := New(schema.New("ashby"), "1700000000.1", dir)
+		n.HashKey = []byte("benchmark key")
+		if err := n.Normalize(h, bytes.NewReader(input)); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := n.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(items*b.N)/b.Elapsed().Seconds(), "items/s")
+}

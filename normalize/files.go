@@ -66,7 +66,7 @@ func (n *Normalizer) closeFile(t *table) error {
 	w := t.out
 	t.out = nil
 	err := w.w.Flush()
-	if err == nil {
+	if err == nil && !n.skipSync {
 		err = w.f.Sync()
 	}
 	if cerr := w.f.Close(); err == nil {

@@ -304,6 +304,35 @@ func TestNormalize_errors(t *testing.T) {
 		{"merge without key", schema.Hints{Table: "t", WriteDisposition: schema.Merge}, `{}`, []string{"needs a primary key"}, 0},
 		{"unknown disposition", schema.Hints{Table: "t", WriteDisposition: "upsert"}, `{}`, []string{"unknown write disposition"}, 0},
 		{"negative nesting", schema.Hints{Table: "t", MaxNesting: -1}, `{}`, []string{"invalid max nesting"}, 0},
+		{"not nullable", withColumns(pk, map[string]schema.ColumnHint{"name": {Nullable: notNull}}),
+			"{\"id\":1,\"name\":\"a\"}\n{\"id\":2,\"name\":null}", []string{"line 2", "column name of table candidates is not nullable"}, 1},
+		{"not nullable nested", withColumns(pk, map[string]schema.ColumnHint{"owner.id": {Nullable: notNull}}),
+			"{\"id\":1}\n{\"id\":2,\"owner\":{\"name\":\"x\"}}", []string{"line 2", "column owner__id of table candidates is not nullable"}, 1},
+		{"not nullable list", withColumns(pk, map[string]schema.ColumnHint{"tags.label": {Nullable: notNull}}),
+			"{\"id\":1}\n{\"id\":2,\"tags\":[]}\n{\"id\":3,\"tags\":[{\"x\":1}]}", []string{"line 3", "column label of table candidates__tags is not nullable"}, 2},
+		{"not nullable child", withColumns(pk, map[string]schema.ColumnHint{"tags.label": {Nullable: notNull}}),
+			`{"id":1,"tags":[{"label":"a"},{"x":1}]}`, []string{"column label of table candidates__tags is not nullable"}, 0},
+		{"no hash key", withColumns(pk, map[string]schema.ColumnHint{"email": {PII: schema.PIIHash}}),
+			`{"id":1}`, []string{"no hash key"}, 0},
+		{"unknown pii", withColumns(pk, map[string]schema.ColumnHint{"email": {PII: "encrypt"}}),
+			`{"id":1}`, []string{`column hint "email"`, "unknown pii mode"}, 0},
+		{"masked key", withColumns(pk, map[string]schema.ColumnHint{"id": {PII: schema.PIIMask, PrimaryKey: true}}),
+			`{"id":1}`, []string{"cannot apply to a key"}, 0},
+		{"unknown type", withColumns(pk, map[string]schema.ColumnHint{"x": {DataType: "uuid"}}),
+			`{"id":1}`, []string{"unknown data type"}, 0},
+		{"empty path member", withColumns(pk, map[string]schema.ColumnHint{"a..b": {}}),
+			`{"id":1}`, []string{"empty member"}, 0},
+		{"two hard deletes", withColumns(pk, map[string]schema.ColumnHint{"a": {HardDelete: true}, "b": {HardDelete: true}}),
+			`{"id":1}`, []string{"both set hard_delete"}, 0},
+		{"unknown contract mode", schema.Hints{Table: "t", Contract: schema.Contract{Columns: "maybe"}},
+			`{}`, []string{"unknown contract mode"}, 0},
+		{"upsert with merge key", schema.Hints{Table: "t", PrimaryKey: []string{"id"}, WriteDisposition: schema.Merge,
+			MergeStrategy: schema.Upsert, Columns: map[string]schema.ColumnHint{"day": {MergeKey: true}}},
+			`{}`, []string{"upsert needs a primary key and no merge key"}, 0},
+		{"strategy without merge", schema.Hints{Table: "t", MergeStrategy: schema.Upsert}, `{}`, []string{"applies only to write disposition merge"}, 0},
+		{"history without key", schema.Hints{Table: "t", WriteDisposition: schema.History}, `{}`, []string{"history needs a primary key"}, 0},
+		{"retire without history", schema.Hints{Table: "t", RetireAbsent: true}, `{}`, []string{"retire absent applies only"}, 0},
+		{"unknown detection", schema.Hints{Table: "t", Detections: []schema.Detection{"uuid"}}, `{}`, []string{"unknown detection"}, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -334,6 +363,11 @@ func TestNormalize_errors(t *testing.T) {
 			checkFiles(t, s, files)
 		})
 	}
+}
+
+func withColumns(h schema.Hints, cols map[string]schema.ColumnHint) schema.Hints {
+	h.Columns = cols
+	return h
 }
 
 func TestNormalize_childRowsOfFailedItem(t *testing.T) {

@@ -1,10 +1,8 @@
 package normalize
 
 import (
-	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/restload/restload/schema"
 )
@@ -15,9 +13,12 @@ type table struct {
 	t     *schema.Table
 	cols  map[string]*column
 	shape *shape // nil until a row of the table is built
-	// pk lists the primary key columns of a root table, from the hints of
-	// the current Normalize call.
-	pk []string
+	// created is set when this Normalizer created the table, so that a
+	// contract on columns does not apply to it.
+	created bool
+	// history is set on a root table with write disposition history,
+	// whose rows carry a row hash.
+	history bool
 	// usedBy is the serial of the parent row whose list last claimed this
 	// table, so that a second list of that row with the same name gets a
 	// table of its own.
@@ -37,12 +38,14 @@ type column struct {
 	key []byte
 	// used is the serial of the last row that wrote this column.
 	used int64
-	// variants caches the variant columns of this column by value type.
-	variants [numTypes]*column
+	// variants caches the variant columns of this column by value type,
+	// and variantNames their names before shortening.
+	variants     [numTypes]*column
+	variantNames [numTypes]string
 }
 
 // numTypes is the number of data types that values are inferred as.
-const numTypes = 7
+const numTypes = 9
 
 func typeIndex(t schema.DataType) int {
 	switch t {
@@ -58,8 +61,12 @@ func typeIndex(t schema.DataType) int {
 		return 4
 	case schema.Timestamp:
 		return 5
+	case schema.Date:
+		return 6
+	case schema.Binary:
+		return 7
 	default:
-		return 6 // json
+		return 8 // json
 	}
 }
 
@@ -71,8 +78,13 @@ type shape struct {
 	// level counts the objects and lists above this one, from 0 for the
 	// fields of a root row. Objects and lists at level MaxNesting or
 	// deeper are stored as json.
-	level  int
-	fields map[string]*field // by raw, quoted member name
+	level int
+	// hint is the column hint node of this position's path, or nil.
+	hint *hintNode
+	// required lists the columns that hints make not nullable; only the
+	// shape of a table's rows has them.
+	required []requiredColumn
+	fields   map[string]*field // by raw, quoted member name
 	// seen holds the field met at each member position of the previous
 	// object of this shape. Items of one resource mostly repeat their
 	// keys in the same order, so comparing with it saves a map lookup.
@@ -82,23 +94,42 @@ type shape struct {
 // field is one member name of a shape.
 type field struct {
 	raw  string // the raw, quoted member name
-	name string // prefix + identifier: the base column name
+	name string // prefix + identifier: the base column name, before shortening
 	// cols caches the columns of the field's slots: name, name__2, …
 	cols []*column
 	// lists caches the child tables of the field's slots.
 	lists []*table
 	obj   *shape
+
+	// Settings from the column hints of the field's path.
+	hint *hintNode
+	typ  schema.DataType // data type override, or ""
+	pii  schema.PIIMode  // hash or mask, or ""
+	drop bool            // PII mode drop: nothing of the value is written
+	// whole keeps an object or list as one value (data type json or text).
+	whole bool
+	// redact is set when values below the field have a PII mode, so a
+	// value stored whole is rewritten member by member.
+	redact bool
 }
 
-func newShape(t *table, prefix string, level int) *shape {
-	return &shape{t: t, prefix: prefix, level: level, fields: make(map[string]*field)}
+func newShape(t *table, prefix string, level int, hint *hintNode) *shape {
+	return &shape{t: t, prefix: prefix, level: level, hint: hint, fields: make(map[string]*field)}
+}
+
+// rowShape returns the shape of the rows of t, whose path has the hint
+// node hint, with the columns that hints make required.
+func rowShape(t *table, level int, hint *hintNode) *shape {
+	s := newShape(t, "", level, hint)
+	s.required = hint.required()
+	return s
 }
 
 // maxSeen bounds shape.seen.
 const maxSeen = 1024
 
 // field returns the field for the raw member name key at member position
-// pos, normalizing the name on first sight.
+// pos, normalizing the name and finding its hints on first sight.
 func (n *Normalizer) field(s *shape, pos int, key []byte) *field {
 	if pos < len(s.seen) {
 		if f := s.seen[pos]; f != nil && f.raw == string(key) {
@@ -107,7 +138,9 @@ func (n *Normalizer) field(s *shape, pos int, key []byte) *field {
 	}
 	f, ok := s.fields[string(key)]
 	if !ok {
-		f = &field{raw: string(key), name: s.prefix + n.identifier(key)}
+		id := n.identifier(key)
+		f = &field{raw: string(key), name: s.prefix + id}
+		f.setHint(s.hint.child(id))
 		s.fields[f.raw] = f
 	}
 	if pos < maxSeen {
@@ -119,10 +152,26 @@ func (n *Normalizer) field(s *shape, pos int, key []byte) *field {
 	return f
 }
 
+func (f *field) setHint(nd *hintNode) {
+	f.hint = nd
+	if nd == nil {
+		return
+	}
+	switch nd.pii {
+	case schema.PIIDrop:
+		f.drop = true
+	case schema.PIIHash, schema.PIIMask:
+		f.pii = nd.pii
+	}
+	f.typ = nd.dataType()
+	f.whole = f.typ == schema.JSON || f.typ == schema.Text
+	f.redact = nd.redacts()
+}
+
 // object returns the shape of the object nested under f.
 func (s *shape) object(f *field) *shape {
 	if f.obj == nil {
-		f.obj = newShape(s.t, f.name+"__", s.level+1)
+		f.obj = newShape(s.t, f.name+"__", s.level+1, f.hint)
 	}
 	return f.obj
 }
@@ -141,6 +190,12 @@ func (n *Normalizer) identifier(key []byte) string {
 		n.names[string(key)] = id
 	}
 	return id
+}
+
+// physical returns the name of a table or column as the destination
+// gets it: name shortened to MaxIdentifierLength.
+func (n *Normalizer) physical(name string) string {
+	return schema.ShortenIdentifier(name, n.MaxIdentifierLength)
 }
 
 // slotName returns the name of slot k of a name: the name itself for
@@ -197,6 +252,16 @@ func systemColumns(root bool) []schema.Column {
 	}
 }
 
+// historyColumns are the system columns of a root table with write
+// disposition history. The destination fills the validity columns. They
+// are nullable, so that the table can take rows under another write
+// disposition later.
+var historyColumns = []schema.Column{
+	{Name: schema.ColumnRowHash, Type: schema.Text, Nullable: true, System: true},
+	{Name: schema.ColumnValidFrom, Type: schema.Timestamp, Nullable: true, System: true},
+	{Name: schema.ColumnValidTo, Type: schema.Timestamp, Nullable: true, System: true},
+}
+
 func newColumn(c *schema.Column) *column {
 	key := make([]byte, 0, len(c.Name)+4)
 	key = append(key, ',', '"')
@@ -215,17 +280,44 @@ func (n *Normalizer) addColumn(t *table, c schema.Column) *column {
 	return col
 }
 
-// addDataColumn adds a column for values of type typ.
-func (n *Normalizer) addDataColumn(t *table, name string, typ schema.DataType, variant bool) *column {
-	c := schema.Column{Name: name, Type: typ, Nullable: true, Variant: variant}
-	if !variant && slices.Contains(t.pk, name) {
-		c.PrimaryKey, c.Nullable = true, false
+// addDataColumn adds the column name for values of type typ. logical is
+// the name before shortening, which hints refer to, and f is the field
+// whose values the column holds. A variant column takes no roles from
+// the hints.
+func (n *Normalizer) addDataColumn(t *table, name, logical string, typ schema.DataType, f *field, variant bool) *column {
+	c := schema.Column{Name: name, Type: typ, Nullable: true, Variant: variant, PII: f.pii}
+	if !variant {
+		if h := f.hint; h != nil && h.hint != nil && h.hint.Nullable != nil && !*h.hint.Nullable {
+			c.Nullable = false
+		}
+		if t.t.IsRoot() {
+			n.res.rootRoles(&c, logical)
+		}
+	}
+	if name != logical {
+		n.report.shortened(t.t.Name, name, logical)
 	}
 	return n.addColumn(t, c)
 }
 
-// newTable creates a table with its system columns.
-func (n *Normalizer) newTable(name string, parent *schema.Table) *table {
+// rootRoles sets the key and merge roles that the hints give the root
+// table column c, whose name before shortening is logical.
+func (r *resource) rootRoles(c *schema.Column, logical string) {
+	c.PrimaryKey = slices.Contains(r.pk, logical)
+	if c.PrimaryKey {
+		c.Nullable = false
+	}
+	c.MergeKey = slices.Contains(r.mergeKey, logical)
+	c.HardDelete = logical != "" && logical == r.hardDelete
+	c.DedupSort = ""
+	if logical != "" && logical == r.dedup {
+		c.DedupSort = r.dedupOrder
+	}
+}
+
+// newTable creates a table with its system columns. logical is its name
+// before shortening.
+func (n *Normalizer) newTable(name, logical string, parent *schema.Table) *table {
 	st := &schema.Table{Name: name, WriteDisposition: schema.Append}
 	if parent != nil {
 		st.Parent = parent.Name
@@ -234,83 +326,77 @@ func (n *Normalizer) newTable(name string, parent *schema.Table) *table {
 	}
 	n.s.Tables = append(n.s.Tables, st)
 	n.changed()
-	return n.adopt(st)
+	if name != logical {
+		n.report.shortened(name, "", logical)
+	}
+	t := n.adopt(st)
+	t.created = true
+	return t
 }
 
-// rootTable returns the root table that h describes, creating it or
-// bringing its write disposition, resource and primary key up to date.
-func (n *Normalizer) rootTable(h schema.Hints) (*table, error) {
-	if err := checkTableName(h.Table); err != nil {
-		return nil, err
-	}
-	wd := h.WriteDisposition
-	switch wd {
-	case "":
-		wd = schema.Append
-	case schema.Append, schema.Replace, schema.Merge:
-	default:
-		return nil, fmt.Errorf("unknown write disposition %q; use append, replace or merge", wd)
-	}
-	if wd == schema.Merge && len(h.PrimaryKey) == 0 {
-		return nil, fmt.Errorf("write disposition merge needs a primary key; set one or use append")
-	}
-	for _, pk := range h.PrimaryKey {
-		if pk == "" || strings.HasPrefix(pk, schema.SystemPrefix) {
-			return nil, fmt.Errorf("invalid primary key column %q", pk)
+// setupRoot makes t the root table of the current resource: it brings
+// the write disposition, resource, merge settings and column roles of
+// the table tree up to date and starts new row shapes, which pick up
+// the resource's column hints.
+func (n *Normalizer) setupRoot(t *table) {
+	r := n.res
+	r.root = t
+	t.history = r.history
+	t.shape = rowShape(t, 0, r.tree)
+	for _, st := range append([]*schema.Table{t.t}, n.s.Descendants(t.t.Name)...) {
+		if ct, ok := n.tables[st.Name]; ok && ct != t {
+			ct.shape = nil // rebuilt with the current hints on first use
+		}
+		if st.WriteDisposition != r.disposition || st.Resource != r.hints.Table {
+			st.WriteDisposition, st.Resource = r.disposition, r.hints.Table
+			n.changed()
 		}
 	}
-	if h.MaxNesting < 0 {
-		return nil, fmt.Errorf("invalid max nesting %d; use 0 for no limit", h.MaxNesting)
-	}
 
-	t := n.lookupTable(h.Table)
-	if t == nil {
-		t = n.newTable(h.Table, nil)
+	strategy := schema.MergeStrategy("")
+	if r.disposition == schema.Merge {
+		strategy = r.hints.MergeStrategy
 	}
-	if !t.t.IsRoot() {
-		return nil, fmt.Errorf("table %s is already a child table of %s; choose another name",
-			h.Table, t.t.Parent)
+	retire := r.history && r.hints.RetireAbsent
+	if t.t.MergeStrategy != strategy || t.t.RetireAbsent != retire {
+		t.t.MergeStrategy, t.t.RetireAbsent = strategy, retire
+		n.changed()
 	}
-	if t.shape == nil {
-		t.shape = newShape(t, "", 0)
+	n.syncRoles(t)
+	if r.history {
+		for _, hc := range historyColumns {
+			if t.cols[hc.Name] == nil {
+				n.addColumn(t, hc)
+			}
+		}
 	}
-	t.pk = h.PrimaryKey
+}
 
-	for _, st := range append([]*schema.Table{t.t}, n.s.Descendants(t.t.Name)...) {
-		if st.WriteDisposition != wd || st.Resource != h.Table {
-			st.WriteDisposition, st.Resource = wd, h.Table
-			n.changed()
+// syncRoles gives the existing data columns of the root table t the key
+// and merge roles that the current hints set, and takes them from the
+// others. A former primary key column becomes nullable.
+func (n *Normalizer) syncRoles(t *table) {
+	r := n.res
+	logical := make(map[string]string, len(t.t.Columns))
+	for _, name := range slices.Concat(r.pk, r.mergeKey, []string{r.hardDelete, r.dedup}) {
+		if name != "" {
+			logical[n.physical(name)] = name
 		}
 	}
 	for _, c := range t.t.Columns {
 		if c.System || c.Variant {
 			continue
 		}
-		pk := slices.Contains(h.PrimaryKey, c.Name)
-		if c.PrimaryKey != pk || (pk && c.Nullable) {
-			c.PrimaryKey, c.Nullable = pk, !pk
+		want := *c
+		r.rootRoles(&want, logical[c.Name]) // "" matches no role
+		if !want.PrimaryKey && c.PrimaryKey {
+			want.Nullable = true
+		}
+		if want != *c {
+			*c = want
 			n.changed()
 		}
 	}
-	return t, nil
-}
-
-// checkTableName returns an error unless name is a root table name in
-// the naming convention: identifiers joined by "__".
-func checkTableName(name string) error {
-	if name == "" {
-		return fmt.Errorf("missing table name")
-	}
-	if strings.HasPrefix(name, schema.SystemPrefix) {
-		return fmt.Errorf("table name %s is reserved for system tables", name)
-	}
-	for part := range strings.SplitSeq(name, "__") {
-		if part == "" || schema.NormalizeIdentifier(part) != part {
-			return fmt.Errorf("table name %q is not in the naming convention; use %q",
-				name, schema.NormalizeIdentifier(name))
-		}
-	}
-	return nil
 }
 
 // changed records a schema change; the first one bumps the version.

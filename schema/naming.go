@@ -1,6 +1,8 @@
 package schema
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -129,4 +131,37 @@ func isNormalASCII(s string) bool {
 		}
 	}
 	return true
+}
+
+// MinIdentifierLength is the smallest identifier length limit that
+// ShortenIdentifier honors; smaller limits are raised to it, since a
+// shortened name needs room for its hash suffix.
+const MinIdentifierLength = 16
+
+// hashSuffixLen is the length of the suffix that ShortenIdentifier adds:
+// "_" and 10 hex digits of a SHA-256 of the whole name.
+const hashSuffixLen = 11
+
+// ShortenIdentifier returns name unchanged when it has at most limit
+// bytes or limit is 0 (no limit). A longer name is cut at a character
+// boundary to leave room for "_" and 10 hex digits of the SHA-256 of the
+// whole name, so the result has at most limit bytes, is the same on every
+// run, and two long names that share a beginning still differ.
+// Underscores at the cut are dropped, so the suffix never forms a "__"
+// separator. A limit below MinIdentifierLength counts as that minimum.
+func ShortenIdentifier(name string, limit int) string {
+	if limit <= 0 {
+		return name
+	}
+	limit = max(limit, MinIdentifierLength)
+	if len(name) <= limit {
+		return name
+	}
+	cut := limit - hashSuffixLen
+	for cut > 0 && !utf8.RuneStart(name[cut]) {
+		cut--
+	}
+	head := strings.TrimRight(name[:cut], "_")
+	sum := sha256.Sum256([]byte(name))
+	return head + "_" + hex.EncodeToString(sum[:5])
 }

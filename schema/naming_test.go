@@ -146,3 +146,44 @@ func checkIdentifier(id string) string {
 	}
 	return ""
 }
+
+func TestShortenIdentifier(t *testing.T) {
+	long := "candidate_interview_feedback_summary"
+	tests := []struct {
+		name  string
+		in    string
+		limit int
+		want  string
+	}{
+		{"NoLimit", long, 0, long},
+		{"Fits", long, len(long), long},
+		{"Cut", long, 24, "candidate_int_317e0eab64"},
+		{"NoDoubleUnderscore", "nested__another_rather_long_field_name", 24, "nested__anoth_d9926cf776"},
+		{"UnderscoreAtCut", "abcdefghijkl_mnopqrstuvwxyz", 24, "abcdefghijkl_d8652a2aea"},
+		{"BelowMinimum", long, 4, "candi_317e0eab64"},
+		{"MultiByte", "größe_größe_größe_größe_größe", 20, "größe_g_9cabf67aad"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := ShortenIdentifier(tt.in, tt.limit)
+			if got != tt.want {
+				t.Errorf("ShortenIdentifier(%q, %d) = %q, want %q", tt.in, tt.limit, got, tt.want)
+			}
+			if limit := max(tt.limit, MinIdentifierLength); tt.limit > 0 && len(got) > limit {
+				t.Errorf("ShortenIdentifier(%q, %d) has %d bytes", tt.in, tt.limit, len(got))
+			}
+			if !utf8.ValidString(got) {
+				t.Errorf("ShortenIdentifier(%q, %d) = %q is not valid UTF-8", tt.in, tt.limit, got)
+			}
+			if strings.Contains(got, "___") {
+				t.Errorf("ShortenIdentifier(%q, %d) = %q has a run of underscores", tt.in, tt.limit, got)
+			}
+		})
+	}
+	// Names that share their beginning stay apart.
+	a := ShortenIdentifier(long+"_a", 24)
+	b := ShortenIdentifier(long+"_b", 24)
+	if a == b {
+		t.Errorf("two names shortened alike: %q", a)
+	}
+}

@@ -34,9 +34,67 @@ type WriteDisposition string
 
 // The write dispositions.
 const (
-	Append  WriteDisposition = "append"
+	// Append adds the rows to those stored.
+	Append WriteDisposition = "append"
+	// Replace swaps all stored rows of a table tree for the package's
+	// rows in one transaction.
 	Replace WriteDisposition = "replace"
-	Merge   WriteDisposition = "merge"
+	// Merge replaces stored objects by new versions with the same
+	// primary key (or merge key), and deletes those marked by a
+	// hard_delete column.
+	Merge WriteDisposition = "merge"
+	// History keeps every version of an object (slowly changing
+	// dimension type 2): a changed object closes its current row by
+	// setting ColumnValidTo and gets a new row valid from the load.
+	History WriteDisposition = "history"
+)
+
+// MergeStrategy is how a merge table combines new versions of objects
+// with the stored ones.
+type MergeStrategy string
+
+// The merge strategies.
+const (
+	// DeleteInsert deletes the stored rows of every object in the
+	// package, with their child rows, and inserts the new rows. It is the
+	// default.
+	DeleteInsert MergeStrategy = "delete-insert"
+	// Upsert updates the stored root row of an object in place, keeping
+	// its _rl_id, inserts objects that are not stored yet, and replaces
+	// the child rows of every object in the package.
+	Upsert MergeStrategy = "upsert"
+)
+
+// PIIMode is how the normalizer treats a column that holds personal data.
+// Values are transformed before they are written to any file.
+type PIIMode string
+
+// The PII modes.
+const (
+	// PIIHash replaces a value by the lowercase hex HMAC-SHA256 of its
+	// text under a key that the caller supplies. Equal values give equal
+	// hashes under one key, so hashed columns still join.
+	PIIHash PIIMode = "hash"
+	// PIIMask replaces a value by a masked string: an email keeps the
+	// first character of its local part and its domain
+	// ("j***@example.com"); any other string of four or more characters
+	// keeps its first character ("A***"); shorter strings, numbers and
+	// booleans become "***".
+	PIIMask PIIMode = "mask"
+	// PIIDrop removes the value: its column or child table is never
+	// created and nothing of it is written.
+	PIIDrop PIIMode = "drop"
+)
+
+// SortOrder is the direction of a dedup sort column.
+type SortOrder string
+
+// The sort orders.
+const (
+	// Asc keeps the row with the lowest value.
+	Asc SortOrder = "asc"
+	// Desc keeps the row with the highest value.
+	Desc SortOrder = "desc"
 )
 
 // System columns. They carry the "_rl_" prefix so that they never collide
@@ -54,6 +112,16 @@ const (
 	ColumnRootID = "_rl_root_id"
 	// ColumnListIndex is the 0-based position of a child row in its list.
 	ColumnListIndex = "_rl_list_idx"
+	// ColumnRowHash is a content hash of a root row of a history table
+	// and of its child rows, which tells whether an object changed.
+	ColumnRowHash = "_rl_row_hash"
+	// ColumnValidFrom is when a row of a history table became the
+	// current version of its object: the creation time of its load
+	// package.
+	ColumnValidFrom = "_rl_valid_from"
+	// ColumnValidTo is when a row of a history table stopped being the
+	// current version of its object; NULL while it is current.
+	ColumnValidTo = "_rl_valid_to"
 )
 
 // System tables that every dataset holds.
@@ -68,27 +136,47 @@ const (
 
 // Column is one column of a table.
 type Column struct {
-	Name       string   `json:"name"`
-	Type       DataType `json:"data_type"`
-	Nullable   bool     `json:"nullable"`
-	PrimaryKey bool     `json:"primary_key,omitempty"`
+	Name       string   `json:"name" yaml:"-"`
+	Type       DataType `json:"data_type" yaml:"data_type"`
+	Nullable   bool     `json:"nullable" yaml:"nullable"`
+	PrimaryKey bool     `json:"primary_key,omitempty" yaml:"primary_key,omitempty"`
+	// MergeKey marks the columns whose values select the stored rows that
+	// a merge replaces, next to the primary key.
+	MergeKey bool `json:"merge_key,omitempty" yaml:"merge_key,omitempty"`
+	// HardDelete marks the column that flags deleted objects: a merge or
+	// history load deletes (or closes) the stored object of a row whose
+	// value is true, for a bool column, or not NULL, for other types.
+	HardDelete bool `json:"hard_delete,omitempty" yaml:"hard_delete,omitempty"`
+	// DedupSort, when set, makes a merge keep the row with the highest
+	// (Desc) or lowest (Asc) value of this column among the rows of one
+	// key in a package, rather than the last one.
+	DedupSort SortOrder `json:"dedup_sort,omitempty" yaml:"dedup_sort,omitempty"`
+	// PII is how the normalizer transformed the column's values: hashed
+	// or masked. Dropped columns do not exist.
+	PII PIIMode `json:"pii,omitempty" yaml:"pii,omitempty"`
 	// Variant marks a column made for values that did not fit the type of
 	// the column whose name it extends (<column>__v_<type>).
-	Variant bool `json:"variant,omitempty"`
+	Variant bool `json:"variant,omitempty" yaml:"variant,omitempty"`
 	// System marks the _rl_ columns that restload adds.
-	System bool `json:"system,omitempty"`
+	System bool `json:"system,omitempty" yaml:"system,omitempty"`
 }
 
 // Table is one table of a dataset: a root table made from a resource's
 // items, or a child table made from a list inside them.
 type Table struct {
-	Name string `json:"name"`
+	Name string `json:"name" yaml:"-"`
 	// Parent is the name of the parent table; empty for a root table.
-	Parent string `json:"parent,omitempty"`
+	Parent string `json:"parent,omitempty" yaml:"parent,omitempty"`
 	// Resource is the source resource whose items fill this table tree.
-	Resource         string           `json:"resource,omitempty"`
-	WriteDisposition WriteDisposition `json:"write_disposition"`
-	Columns          []*Column        `json:"columns"`
+	Resource         string           `json:"resource,omitempty" yaml:"resource,omitempty"`
+	WriteDisposition WriteDisposition `json:"write_disposition" yaml:"write_disposition"`
+	// MergeStrategy is set on merge tables; empty means DeleteInsert.
+	MergeStrategy MergeStrategy `json:"merge_strategy,omitempty" yaml:"merge_strategy,omitempty"`
+	// RetireAbsent makes a history load close the current rows of
+	// objects that the package does not contain, for sources that
+	// return every object on each run.
+	RetireAbsent bool      `json:"retire_absent,omitempty" yaml:"retire_absent,omitempty"`
+	Columns      []*Column `json:"columns" yaml:"-"`
 }
 
 // Column returns the column with the given name, or nil.
@@ -112,6 +200,18 @@ func (t *Table) PrimaryKey() []string {
 	return pk
 }
 
+// ColumnsWhere returns the names of the columns for which keep returns
+// true, in column order.
+func (t *Table) ColumnsWhere(keep func(*Column) bool) []string {
+	var names []string
+	for _, c := range t.Columns {
+		if keep(c) {
+			names = append(names, c.Name)
+		}
+	}
+	return names
+}
+
 // IsRoot reports whether t is a root table.
 func (t *Table) IsRoot() bool { return t.Parent == "" }
 
@@ -119,9 +219,9 @@ func (t *Table) IsRoot() bool { return t.Parent == "" }
 // the order in which they were created, so that migrations are ordered
 // parents first.
 type Schema struct {
-	Name    string   `json:"name"`
-	Version int      `json:"version"`
-	Tables  []*Table `json:"tables"`
+	Name    string   `json:"name" yaml:"name"`
+	Version int      `json:"version" yaml:"version"`
+	Tables  []*Table `json:"tables" yaml:"-"`
 }
 
 // New returns an empty schema with the given name.

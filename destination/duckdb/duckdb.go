@@ -16,12 +16,30 @@
 //
 // Write dispositions apply to a root table and all its child tables:
 //   - append inserts the rows.
-//   - replace deletes all rows of the tree first.
-//   - merge keeps, per primary key, the root row with the highest _rl_seq
-//     of the package, deletes the stored root rows with those keys and
-//     their child rows (by _rl_root_id), and inserts the kept root rows
-//     and their child rows. A merge table without a primary key is
+//   - replace deletes all rows of the tree and inserts the new ones in
+//     the same transaction, so readers see either the old or the new
+//     rows, never empty tables.
+//   - merge keeps, per primary key, the root row that the dedup sort
+//     column ranks first (highest for desc, lowest for asc, NULLs last)
+//     or, without one or on a tie, the one with the highest _rl_seq. A
+//     row whose hard delete column is true (bool) or not NULL (other
+//     types) deletes its object and is not inserted. The delete-insert
+//     strategy deletes the stored root rows with the kept keys, or with
+//     a merge key value of the package, and their child rows (by
+//     _rl_root_id), then inserts the kept rows and their child rows. The
+//     upsert strategy updates stored root rows in place, keeping their
+//     _rl_id, inserts new ones, and replaces the child rows of each
+//     object, linked to the stored _rl_id. A merge table without keys is
 //     appended to.
+//   - history keeps every version of an object. Per primary key, a kept
+//     row whose _rl_row_hash differs from the current row's closes that
+//     row by setting _rl_valid_to. The kept row is then inserted, valid
+//     from the package's creation time. A hard delete only closes the
+//     current row. With retire_absent, the current rows of objects that
+//     the package lacks are closed too.
+//
+// The schema of each version is stored in _rl_version as JSON (column
+// schema) and as YAML (column schema_yaml) with its hash.
 package duckdb
 
 import (
@@ -203,3 +221,10 @@ func (c *Client) tableExists(ctx context.Context, dataset, table string) (bool, 
 // now returns the current time in UTC with microsecond precision, the
 // precision of a DuckDB timestamp.
 func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+var _ destination.CapabilityReporter = (*Client)(nil)
+
+// Capabilities returns no limits: DuckDB 2.0.0 takes table and column
+// names of 5000 bytes and more (checked by hand), far past what the
+// normalizer builds.
+func (c *Client) Capabilities() destination.Capabilities { return destination.Capabilities{} }

@@ -194,16 +194,27 @@ func (l *loader) tempName() string {
 
 // rootTables returns the root tables to write: those that p.Tables lists,
 // then the roots of job tables that it does not list, in schema order.
+// A listed name may also be the resource of a root table whose name was
+// shortened. A listed table that the schema lacks is skipped, since it
+// has no rows.
 func (l *loader) rootTables() ([]*schema.Table, error) {
 	var roots []*schema.Table
 	seen := make(map[string]bool)
 	for _, name := range l.p.Tables {
 		t := l.p.Schema.Table(name)
-		if t == nil || !t.IsRoot() {
+		if t == nil {
+			// The normalizer shortens long names; the table keeps the
+			// resource's own name.
+			t = rootOfResource(l.p.Schema, name)
+		}
+		if t == nil {
+			continue // a contract kept the table from being created
+		}
+		if !t.IsRoot() {
 			return nil, fmt.Errorf("package table %s is not a root table of the package schema", name)
 		}
-		if !seen[name] {
-			seen[name] = true
+		if !seen[t.Name] {
+			seen[t.Name] = true
 			roots = append(roots, t)
 		}
 	}
@@ -221,6 +232,17 @@ func (l *loader) rootTables() ([]*schema.Table, error) {
 		}
 	}
 	return roots, nil
+}
+
+// rootOfResource returns the root table of s that the named resource
+// fills, or nil.
+func rootOfResource(s *schema.Schema, resource string) *schema.Table {
+	for _, t := range s.Tables {
+		if t.IsRoot() && t.Resource == resource {
+			return t
+		}
+	}
+	return nil
 }
 
 // storeState inserts p.State as the next state version of the pipeline.
@@ -247,8 +269,8 @@ func (l *loader) storeState(ctx context.Context) error {
 	return nil
 }
 
-// storeSchema inserts p.Schema into _rl_version unless a schema with the
-// same name and hash is stored.
+// storeSchema inserts p.Schema into _rl_version, as JSON and as YAML,
+// unless a schema with the same name and hash is stored.
 func (l *loader) storeSchema(ctx context.Context) error {
 	s := l.p.Schema
 	table := qualified(l.p.Dataset, schema.TableVersion)
@@ -265,9 +287,13 @@ func (l *loader) storeSchema(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("encode schema %s: %w", s.Name, err)
 	}
-	q = fmt.Sprintf(`INSERT INTO %s (version, schema_name, version_hash, schema, inserted_at)
-		VALUES (?, ?, ?, ?, ?)`, table)
-	if err := l.exec(ctx, q, int64(s.Version), s.Name, hash, string(doc), now()); err != nil {
+	text, err := s.YAML()
+	if err != nil {
+		return err
+	}
+	q = fmt.Sprintf(`INSERT INTO %s (version, schema_name, version_hash, schema, schema_yaml, inserted_at)
+		VALUES (?, ?, ?, ?, ?, ?)`, table)
+	if err := l.exec(ctx, q, int64(s.Version), s.Name, hash, string(doc), string(text), now()); err != nil {
 		return fmt.Errorf("insert schema into %s: %w", schema.TableVersion, err)
 	}
 	return nil

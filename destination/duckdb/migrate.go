@@ -27,7 +27,14 @@ var systemTables = []struct{ name, columns string }{
 		schema_name VARCHAR NOT NULL,
 		version_hash VARCHAR NOT NULL,
 		schema JSON NOT NULL,
-		inserted_at TIMESTAMPTZ NOT NULL`},
+		inserted_at TIMESTAMPTZ NOT NULL,
+		schema_yaml VARCHAR`},
+}
+
+// addedSystemColumns are columns of system tables that datasets created
+// by earlier versions lack, by table.
+var addedSystemColumns = []struct{ table, name, typ string }{
+	{schema.TableVersion, "schema_yaml", "VARCHAR"},
 }
 
 // migrate creates the dataset schema, the system tables and the tables of
@@ -47,6 +54,15 @@ func migrate(ctx context.Context, conn *sql.Conn, dataset string, s *schema.Sche
 	existing, err := existingColumns(ctx, conn, dataset)
 	if err != nil {
 		return err
+	}
+	for _, c := range addedSystemColumns {
+		if existing[strings.ToLower(c.table)][c.name] {
+			continue
+		}
+		q := fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s", qualified(dataset, c.table), ident(c.name), c.typ)
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("add column %s to table %s: %w", c.name, c.table, err)
+		}
 	}
 	for _, t := range s.Tables {
 		cols, ok := existing[strings.ToLower(t.Name)]

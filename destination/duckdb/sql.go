@@ -69,3 +69,8 @@ func keyMatch(a, b string, names []string) string {
 	}
 	return strings.Join(parts, " AND ")
 }
+
+// sqlString returns s as a SQL string literal.
+func sqlString(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}

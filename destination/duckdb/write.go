@@ -20,13 +20,15 @@ func (l *loader) write(ctx context.Context, root *schema.Table) error {
 	case schema.Replace:
 		err = l.replace(ctx, tree)
 	case schema.Merge:
-		if len(root.PrimaryKey()) == 0 {
-			// Without a primary key no stored row matches a new one,
-			// so merge appends.
+		if len(root.PrimaryKey()) == 0 && len(mergeKey(root)) == 0 {
+			// Without keys no stored row matches a new one, so merge
+			// appends.
 			err = l.insertAll(ctx, tree)
 		} else {
 			err = l.merge(ctx, tree)
 		}
+	case schema.History:
+		err = l.history(ctx, tree)
 	case schema.Append, "":
 		err = l.insertAll(ctx, tree)
 	default:
@@ -42,7 +44,7 @@ func (l *loader) write(ctx context.Context, root *schema.Table) error {
 func (l *loader) insertAll(ctx context.Context, tree []*schema.Table) error {
 	for _, t := range tree {
 		if s, ok := l.stages[t.Name]; ok {
-			if err := l.insert(ctx, t, s.ref(), ""); err != nil {
+			if err := l.insert(ctx, t, rowSource{from: s.ref() + " AS s"}); err != nil {
 				return err
 			}
 		}
@@ -51,7 +53,9 @@ func (l *loader) insertAll(ctx context.Context, tree []*schema.Table) error {
 }
 
 // replace deletes all stored rows of the tables and inserts the staged
-// ones. Readers see the old rows until the transaction commits.
+// ones. Both happen in the load's transaction, so readers get the old
+// rows until it commits and the new ones after it. The tables never look
+// empty or half replaced.
 func (l *loader) replace(ctx context.Context, tree []*schema.Table) error {
 	for _, t := range tree {
 		if err := l.exec(ctx, "DELETE FROM "+qualified(l.p.Dataset, t.Name)); err != nil {
@@ -61,81 +65,169 @@ func (l *loader) replace(ctx context.Context, tree []*schema.Table) error {
 	return l.insertAll(ctx, tree)
 }
 
-// merge replaces stored objects by the staged ones with the same primary
-// key. Per key, only the staged root row with the highest _rl_seq is
-// kept. The stored root rows with the kept keys are deleted, together with
-// every descendant row whose _rl_root_id is the _rl_id of such a row.
-// Then the kept root rows and the staged descendant rows of kept roots are
-// inserted.
-func (l *loader) merge(ctx context.Context, tree []*schema.Table) error {
+// keyed is the state of a merge or history load of one root table,
+// whose rows are matched to stored ones by key.
+type keyed struct {
+	root     *schema.Table
+	children []*schema.Table
+	stage    *stage
+	target   string   // qualified root table
+	pk       []string // primary key columns
+	mk       []string // merge key columns
+	// latest is the temporary table of the staged root rows to apply:
+	// per primary key the row that the dedup order puts first, or every
+	// staged row without a primary key.
+	latest string
+}
+
+// deleted returns the condition on a row aliased alias that marks it as
+// a hard delete, "false" without a hard delete column.
+func (k *keyed) deleted(alias string) string {
+	return hardDeleteCondition(k.root, alias)
+}
+
+// kept returns the condition on a row aliased alias that marks it as no
+// hard delete.
+func (k *keyed) kept(alias string) string {
+	return "NOT (" + k.deleted(alias) + ")"
+}
+
+// prepareKeyed checks the tables of a merge or history load and builds
+// the table of latest root rows. It returns nil when the root table has
+// no staged rows.
+func (l *loader) prepareKeyed(ctx context.Context, tree []*schema.Table) (*keyed, error) {
 	root, children := tree[0], tree[1:]
 	rs, ok := l.stages[root.Name]
 	if !ok {
 		for _, t := range children {
 			if _, ok := l.stages[t.Name]; ok {
-				return fmt.Errorf("table %s has rows but its root table has none, so no row of it can be kept", t.Name)
+				return nil, fmt.Errorf("table %s has rows but its root table has none, so no row of it can be kept", t.Name)
 			}
 		}
-		return nil
+		return nil, nil
 	}
-	if len(children) > 0 && root.Column(schema.ColumnID) == nil {
-		return fmt.Errorf("table %s has no %s column, which merge needs to find child rows", root.Name, schema.ColumnID)
+	if root.Column(schema.ColumnID) == nil {
+		return nil, fmt.Errorf("table %s has no %s column, which merge needs to find child rows", root.Name, schema.ColumnID)
 	}
 	for _, t := range children {
 		if t.Column(schema.ColumnRootID) == nil {
-			return fmt.Errorf("child table %s has no %s column, which merge needs to replace child rows", t.Name, schema.ColumnRootID)
+			return nil, fmt.Errorf("child table %s has no %s column, which merge needs to replace child rows", t.Name, schema.ColumnRootID)
 		}
 	}
-	pk := root.PrimaryKey()
-	if err := l.checkKeys(ctx, rs, pk); err != nil {
-		return err
+	k := &keyed{
+		root: root, children: children, stage: rs, target: qualified(l.p.Dataset, root.Name),
+		pk: root.PrimaryKey(), mk: mergeKey(root),
 	}
+	if len(k.pk) > 0 {
+		if err := l.checkKeys(ctx, rs, k.pk); err != nil {
+			return nil, err
+		}
+	}
+	if err := l.keepLatest(ctx, k); err != nil {
+		return nil, err
+	}
+	return k, nil
+}
 
-	// latest holds the staged root row with the highest _rl_seq per key.
-	latest := "temp.main." + ident(l.tempName())
+// keepLatest creates k.latest. Per primary key it keeps the staged row
+// with the highest (dedup sort desc) or lowest (asc) value of the dedup
+// sort column, NULLs last, and among equal values the one with the
+// highest _rl_seq, which the source returned last.
+func (l *loader) keepLatest(ctx context.Context, k *keyed) error {
+	k.latest = "temp.main." + ident(l.tempName())
+	if len(k.pk) == 0 {
+		q := fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s AS SELECT * FROM %s", k.latest, k.stage.ref())
+		if err := l.exec(ctx, q); err != nil {
+			return fmt.Errorf("copy staged rows of table %s: %w", k.root.Name, err)
+		}
+		return nil
+	}
+	order := ident(destination.SeqField) + " DESC"
+	for _, c := range k.root.Columns {
+		switch c.DedupSort {
+		case schema.Desc:
+			order = ident(c.Name) + " DESC NULLS LAST, " + order
+		case schema.Asc:
+			order = ident(c.Name) + " ASC NULLS LAST, " + order
+		}
+	}
 	q := fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE %s AS SELECT * FROM %s
-		QUALIFY row_number() OVER (PARTITION BY %s ORDER BY %s DESC NULLS LAST) = 1`,
-		latest, rs.ref(), columnList("", pk), ident(destination.SeqField))
+		QUALIFY row_number() OVER (PARTITION BY %s ORDER BY %s) = 1`,
+		k.latest, k.stage.ref(), columnList("", k.pk), order)
 	if err := l.exec(ctx, q); err != nil {
-		return fmt.Errorf("keep the newest row per key of table %s: %w", root.Name, err)
-	}
-
-	if err := l.deleteReplaced(ctx, tree, latest, pk); err != nil {
-		return err
-	}
-	if err := l.insert(ctx, root, latest, ""); err != nil {
-		return err
-	}
-	ofLatest := fmt.Sprintf(" WHERE %s IN (SELECT %s FROM %s)",
-		ident(schema.ColumnRootID), ident(schema.ColumnID), latest)
-	for _, t := range children {
-		if s, ok := l.stages[t.Name]; ok {
-			if err := l.insert(ctx, t, s.ref(), ofLatest); err != nil {
-				return err
-			}
-		}
+		return fmt.Errorf("keep the newest row per key of table %s: %w", k.root.Name, err)
 	}
 	return nil
 }
 
-// deleteReplaced deletes the stored root rows whose key is in latest and
-// the descendant rows of those root rows. Descendants go first, because
-// their root rows' _rl_id values are looked up by key.
-func (l *loader) deleteReplaced(ctx context.Context, tree []*schema.Table, latest string, pk []string) error {
-	root, children := tree[0], tree[1:]
-	target := qualified(l.p.Dataset, root.Name)
-	replaced := fmt.Sprintf("SELECT t.%s FROM %s AS t JOIN %s AS k ON %s",
-		ident(schema.ColumnID), target, latest, keyMatch("t", "k", pk))
-	for _, t := range children {
+// merge replaces stored objects by the staged ones with the same key,
+// by the root table's merge strategy.
+func (l *loader) merge(ctx context.Context, tree []*schema.Table) error {
+	k, err := l.prepareKeyed(ctx, tree)
+	if err != nil || k == nil {
+		return err
+	}
+	if k.root.MergeStrategy == schema.Upsert {
+		return l.upsert(ctx, k)
+	}
+	return l.deleteInsert(ctx, k)
+}
+
+// deleteInsert deletes the stored root rows whose primary key or merge
+// key equals that of a latest row, with their child rows (by
+// _rl_root_id), and then inserts the latest rows that are not hard
+// deletes with their staged child rows.
+func (l *loader) deleteInsert(ctx context.Context, k *keyed) error {
+	replaced := k.matchingIDs()
+	for _, t := range k.children {
 		q := fmt.Sprintf("DELETE FROM %s WHERE %s IN (%s)",
 			qualified(l.p.Dataset, t.Name), ident(schema.ColumnRootID), replaced)
 		if err := l.exec(ctx, q); err != nil {
 			return fmt.Errorf("delete replaced rows of table %s: %w", t.Name, err)
 		}
 	}
-	q := fmt.Sprintf("DELETE FROM %s AS t USING %s AS k WHERE %s", target, latest, keyMatch("t", "k", pk))
-	if err := l.exec(ctx, q); err != nil {
-		return fmt.Errorf("delete replaced rows of table %s: %w", root.Name, err)
+	for _, keys := range [][]string{k.pk, k.mk} {
+		if len(keys) == 0 {
+			continue
+		}
+		q := fmt.Sprintf("DELETE FROM %s AS t USING (SELECT DISTINCT %s FROM %s) AS k WHERE %s",
+			k.target, columnList("", keys), k.latest, keyMatch("t", "k", keys))
+		if err := l.exec(ctx, q); err != nil {
+			return fmt.Errorf("delete replaced rows of table %s: %w", k.root.Name, err)
+		}
+	}
+	return l.insertLatest(ctx, k, k.latest, nil)
+}
+
+// matchingIDs returns a query of the _rl_id of every stored root row
+// whose primary key or merge key equals that of a latest row.
+func (k *keyed) matchingIDs() string {
+	var parts []string
+	for _, keys := range [][]string{k.pk, k.mk} {
+		if len(keys) > 0 {
+			parts = append(parts, fmt.Sprintf("SELECT t.%s FROM %s AS t JOIN (SELECT DISTINCT %s FROM %s) AS k ON %s",
+				ident(schema.ColumnID), k.target, columnList("", keys), k.latest, keyMatch("t", "k", keys)))
+		}
+	}
+	return strings.Join(parts, " UNION ")
+}
+
+// insertLatest inserts the rows of from, a table with the columns of
+// latest, that are not hard deletes, and the staged child rows of those
+// rows. exprs replaces the values of some root columns.
+func (l *loader) insertLatest(ctx context.Context, k *keyed, from string, exprs map[string]string) error {
+	root := rowSource{from: from + " AS s", where: k.kept("s"), exprs: exprs}
+	if err := l.insert(ctx, k.root, root); err != nil {
+		return err
+	}
+	kept := fmt.Sprintf("s.%s IN (SELECT k.%s FROM %s AS k WHERE %s)",
+		ident(schema.ColumnRootID), ident(schema.ColumnID), from, k.kept("k"))
+	for _, t := range k.children {
+		if s, ok := l.stages[t.Name]; ok {
+			if err := l.insert(ctx, t, rowSource{from: s.ref() + " AS s", where: kept}); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
@@ -159,28 +251,60 @@ func (l *loader) checkKeys(ctx context.Context, s *stage, pk []string) error {
 	return nil
 }
 
-// insert copies the rows of from, a staging table, into table t, keeping
-// those that filter (a WHERE clause or "") selects. Root rows get the
+// rowSource is the input of insert: a FROM clause whose staged rows are
+// aliased s, an optional WHERE condition, and expressions that replace
+// s.<column> for some columns.
+type rowSource struct {
+	from  string
+	where string
+	exprs map[string]string
+}
+
+// insert copies the rows of src into table t. Root rows get the
 // package's load id.
-func (l *loader) insert(ctx context.Context, t *schema.Table, from, filter string) error {
+func (l *loader) insert(ctx context.Context, t *schema.Table, src rowSource) error {
 	names := make([]string, len(t.Columns))
 	exprs := make([]string, len(t.Columns))
-	var args []any
 	for i, c := range t.Columns {
 		names[i] = c.Name
-		exprs[i] = ident(c.Name)
-		if t.IsRoot() && c.Name == schema.ColumnLoadID {
-			exprs[i] = "CAST(? AS VARCHAR)"
-			args = append(args, l.p.LoadID)
+		exprs[i] = "s." + ident(c.Name)
+		if e, ok := src.exprs[c.Name]; ok {
+			exprs[i] = e
+		} else if t.IsRoot() && c.Name == schema.ColumnLoadID {
+			exprs[i] = sqlString(l.p.LoadID)
 		}
 	}
 	if len(names) == 0 {
 		return errors.New("table " + t.Name + " has no columns")
 	}
-	q := fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s%s",
-		qualified(l.p.Dataset, t.Name), columnList("", names), strings.Join(exprs, ", "), from, filter)
-	if err := l.exec(ctx, q, args...); err != nil {
+	q := fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s",
+		qualified(l.p.Dataset, t.Name), columnList("", names), strings.Join(exprs, ", "), src.from)
+	if src.where != "" {
+		q += " WHERE " + src.where
+	}
+	if err := l.exec(ctx, q); err != nil {
 		return fmt.Errorf("insert rows into table %s: %w", t.Name, err)
 	}
 	return nil
+}
+
+// mergeKey returns the merge key columns of t.
+func mergeKey(t *schema.Table) []string {
+	return t.ColumnsWhere(func(c *schema.Column) bool { return c.MergeKey })
+}
+
+// hardDeleteCondition returns the SQL condition on a row aliased alias of
+// t that marks a hard delete: the hard delete column is true, for a bool
+// column, or not NULL otherwise. It is "false" when t has no such column.
+func hardDeleteCondition(t *schema.Table, alias string) string {
+	for _, c := range t.Columns {
+		if !c.HardDelete {
+			continue
+		}
+		if c.Type == schema.Bool {
+			return alias + "." + ident(c.Name) + " IS TRUE"
+		}
+		return alias + "." + ident(c.Name) + " IS NOT NULL"
+	}
+	return "false"
 }
