@@ -40,6 +40,10 @@ type Config struct {
 	Logger *slog.Logger
 	// Progress receives extract and load events; nil discards them.
 	Progress Progress
+	// PIIHashKey keys the hash of columns whose hint sets PII mode hash.
+	// The same key gives the same hashes across runs, so hashed values
+	// still join; without a key such a column fails the normalize step.
+	PIIHashKey []byte
 }
 
 // Pipeline moves data from sources into one dataset of one destination.

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/restload/restload/destination"
 	"github.com/restload/restload/normalize"
+	"github.com/restload/restload/schema"
 	"github.com/restload/restload/source"
 )
 
@@ -173,15 +175,27 @@ func (p *Pipeline) normalize(dir string, m *Manifest) error {
 	}
 	sch := p.current.Clone()
 	n := normalize.New(sch, m.LoadID, out)
+	n.HashKey = p.cfg.PIIHashKey
+	n.MaxIdentifierLength = destination.CapabilitiesOf(p.cfg.Destination).MaxIdentifierLength
 	for _, res := range m.Resources {
 		if err := normalizeFile(n, dir, res); err != nil {
 			n.Close()
-			return fmt.Errorf("normalize %s of package %s: %w", res.Name, m.LoadID, err)
+			return p.normalizeError(dir, m, res.Name, err)
 		}
 	}
 	files, err := n.Close()
 	if err != nil {
 		return fmt.Errorf("normalize package %s: %w", m.LoadID, err)
+	}
+	report := n.Report()
+	for _, c := range report.Collisions {
+		p.logger.Warn("name collision", "detail", c.String())
+	}
+	for _, s := range report.Shortened {
+		p.logger.Warn("identifier shortened", "detail", s.String())
+	}
+	for _, d := range report.Discarded {
+		p.logger.Warn("data discarded by contract", "detail", d.String())
 	}
 	// Close synced the files; the folder entries are synced below.
 	for i := range files {
@@ -204,6 +218,27 @@ func (p *Pipeline) normalize(dir string, m *Manifest) error {
 	m.Files = files
 	m.Status = StatusNormalized
 	return writeManifest(dir, m)
+}
+
+// normalizeError explains a failed normalize. A broken contract or a
+// missing hash key fails the same way on every retry, so the package is
+// removed: its state was never committed, and the next run extracts the
+// same data again under the hints and contract it then has.
+func (p *Pipeline) normalizeError(dir string, m *Manifest, resource string, err error) error {
+	var ce *schema.ContractError
+	switch {
+	case errors.As(err, &ce):
+		if rerr := os.RemoveAll(dir); rerr != nil {
+			return fmt.Errorf("normalize %s: %w (and removing package %s failed: %v)", resource, err, m.LoadID, rerr)
+		}
+		return fmt.Errorf("normalize %s: %w; nothing of package %s was loaded and the state was not advanced: change the contract or the data, then run again", resource, err, m.LoadID)
+	case errors.Is(err, normalize.ErrNoHashKey):
+		if rerr := os.RemoveAll(dir); rerr != nil {
+			return fmt.Errorf("normalize %s: %w (and removing package %s failed: %v)", resource, err, m.LoadID, rerr)
+		}
+		return fmt.Errorf("normalize %s: %w: set normalize.pii_hash_key in .restload/secrets.toml or NORMALIZE__PII_HASH_KEY", resource, err)
+	}
+	return fmt.Errorf("normalize %s of package %s: %w", resource, m.LoadID, err)
 }
 
 func normalizeFile(n *normalize.Normalizer, dir string, res ExtractedResource) error {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -16,10 +17,11 @@ import (
 
 	"github.com/restload/restload/config"
 	"github.com/restload/restload/pipeline"
+	"github.com/restload/restload/schema"
 )
 
 // pipelineOps lists the operations of "pipeline NAME OP".
-var pipelineOps = []string{"info", "trace", "load-package", "failed-jobs"}
+var pipelineOps = []string{"info", "trace", "load-package", "failed-jobs", "schema"}
 
 func newPipelineCommand() *cobra.Command {
 	return &cobra.Command{
@@ -32,7 +34,8 @@ $RESTLOAD_DATA_DIR/pipelines (default ~/.restload/pipelines).
   restload pipeline NAME info                working folder, destination, dataset, state, last loads
   restload pipeline NAME trace               the last run's steps, timings, pages, items, rows and errors
   restload pipeline NAME load-package [ID]   one load package (default the newest)
-  restload pipeline NAME failed-jobs         resources that failed in any kept package`,
+  restload pipeline NAME failed-jobs         resources that failed in any kept package
+  restload pipeline NAME schema              the current schema as YAML: tables, columns, types, hints`,
 		Example: "  restload pipeline list\n  restload pipeline ashby_pipeline info",
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -60,6 +63,8 @@ $RESTLOAD_DATA_DIR/pipelines (default ~/.restload/pipelines).
 				return loadPackage(out, dir, id)
 			case "failed-jobs":
 				return failedJobs(out, dir)
+			case "schema":
+				return printSchemas(out, dir)
 			default:
 				msg := fmt.Sprintf("unknown pipeline operation %q: use one of %s", op, strings.Join(pipelineOps, ", "))
 				if s := config.Closest(op, pipelineOps); s != "" {
@@ -271,3 +276,31 @@ func sortedKeys(m map[string]int64) []string {
 
 // seconds formats a duration as dlt's traces do.
 func seconds(d time.Duration) string { return fmt.Sprintf("%.2f seconds", d.Seconds()) }
+
+// printSchemas prints the committed schemas of the pipeline as YAML.
+func printSchemas(out io.Writer, dir string) error {
+	paths, err := filepath.Glob(filepath.Join(dir, "schemas", "*.schema.json"))
+	if err != nil {
+		return err
+	}
+	if len(paths) == 0 {
+		fmt.Fprintln(out, "No schema: the pipeline has not loaded anything yet")
+		return nil
+	}
+	for _, path := range paths {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		var sch schema.Schema
+		if err := json.Unmarshal(b, &sch); err != nil {
+			return fmt.Errorf("decode %s: %w", path, err)
+		}
+		y, err := sch.YAML()
+		if err != nil {
+			return fmt.Errorf("encode schema %s: %w", sch.Name, err)
+		}
+		out.Write(y)
+	}
+	return nil
+}

@@ -163,7 +163,7 @@ func runAshby(cmd *cobra.Command, g *globalFlags, f *runFlags) error {
 	if err != nil {
 		return &usageError{err}
 	}
-	return runPipeline(cmd, g, f, logger, src)
+	return runPipeline(cmd, g, f, conf, logger, src)
 }
 
 // runDefinition runs a declarative source definition.
@@ -199,7 +199,7 @@ func runDefinition(cmd *cobra.Command, g *globalFlags, f *runFlags) error {
 		return &usageError{err}
 	}
 	defer src.Close()
-	return runPipeline(cmd, g, f, logger, src)
+	return runPipeline(cmd, g, f, conf, logger, src)
 }
 
 // configSecrets resolves a definition's secrets as sources.<name>.<secret>
@@ -223,7 +223,11 @@ func configSecrets(conf *config.Resolver, source string) rest.SecretLookup {
 }
 
 // runPipeline loads src into DuckDB and prints the load summary.
-func runPipeline(cmd *cobra.Command, g *globalFlags, f *runFlags, logger *slog.Logger, src source.Source) error {
+func runPipeline(cmd *cobra.Command, g *globalFlags, f *runFlags, conf *config.Resolver, logger *slog.Logger, src source.Source) error {
+	var norm normalizeSettings
+	if err := conf.Decode("normalize", &norm); err != nil {
+		return &usageError{err}
+	}
 	name, dataset := f.pipeline, f.dataset
 	if name == "" {
 		name = src.Name() + "_pipeline"
@@ -255,6 +259,7 @@ func runPipeline(cmd *cobra.Command, g *globalFlags, f *runFlags, logger *slog.L
 		DestinationName: "duckdb",
 		Logger:          logger,
 		Progress:        progress,
+		PIIHashKey:      []byte(norm.PIIHashKey.Reveal()),
 	})
 	if err != nil {
 		wait()

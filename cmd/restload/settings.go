@@ -19,10 +19,17 @@ type runtimeSettings struct {
 	LogFormat string `config:"log_format"`
 }
 
+// normalizeSettings are the keys under [normalize] or NORMALIZE__*.
+type normalizeSettings struct {
+	// PIIHashKey keys the hash of columns whose hint sets PII mode hash.
+	PIIHashKey config.Secret `config:"pii_hash_key"`
+}
+
 // knownKeys lists every configuration key that restload reads, so that a
 // misspelt key in a file is reported instead of ignored.
 func knownKeys() []string {
 	keys := config.Keys("sources.ashby", ashbySettings{})
+	keys = append(keys, config.Keys("normalize", normalizeSettings{})...)
 	return append(keys, config.Keys("runtime", runtimeSettings{})...)
 }
 

@@ -49,6 +49,7 @@ func TestPipelineCommands(t *testing.T) {
 		{"trace", []string{"pipeline", pipelineName, "trace"}, 0},
 		{"load_package", []string{"pipeline", pipelineName, "load-package"}, 0},
 		{"failed_jobs", []string{"pipeline", pipelineName, "failed-jobs"}, 0},
+		{"schema", []string{"pipeline", pipelineName, "schema"}, 0},
 		{"unknown_operation", []string{"pipeline", pipelineName, "infp"}, 2},
 		{"unknown_pipeline", []string{"pipeline", "nope", "info"}, 2},
 		{"version", []string{"version"}, 0},
