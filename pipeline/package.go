@@ -44,6 +44,13 @@ type Manifest struct {
 	Failed []FailedResource `json:"failed,omitempty"`
 	// State is the whole pipeline state that loading this package commits.
 	State json.RawMessage `json:"state"`
+	// Dataset is the dataset the package was extracted for.
+	Dataset string `json:"dataset"`
+	// BaseLoadID is the load whose committed state the extract started
+	// from; empty when the destination held no state. A package applies
+	// only on top of that same state: its sync tokens cover only what
+	// changed since then.
+	BaseLoadID string `json:"base_load_id,omitempty"`
 	// Files lists the normalized files, set by the normalize step, with
 	// paths relative to the package folder.
 	Files []normalize.File `json:"files,omitempty"`

@@ -56,6 +56,9 @@ type Pipeline struct {
 	current *schema.Schema
 	// state is the state as last committed to the destination.
 	state *State
+	// stateLoadID is the load that committed state; empty when the
+	// destination holds none.
+	stateLoadID string
 	// trace records the current run.
 	trace *Trace
 }
@@ -248,7 +251,9 @@ func (p *Pipeline) restore(ctx context.Context, sourceName string) error {
 		return fmt.Errorf("read pipeline state from %s: %w", dest.Location(), err)
 	}
 	p.state = &State{PipelineName: p.cfg.Name, DatasetName: p.cfg.Dataset}
+	p.stateLoadID = ""
 	if stored != nil {
+		p.stateLoadID = stored.LoadID
 		if p.state, err = decodeState(stored.State); err != nil {
 			return err
 		}
@@ -305,6 +310,20 @@ func (p *Pipeline) finishPending(ctx context.Context, info *LoadInfo) error {
 		if err != nil {
 			return err
 		}
+		if m.Status != StatusLoaded {
+			stale, err := p.stale(ctx, m)
+			if err != nil {
+				return err
+			}
+			if stale != "" {
+				p.logger.Warn("discarding a pending package that no longer fits the destination; its data is extracted again",
+					"load_id", id, "reason", stale)
+				if err := os.RemoveAll(dir); err != nil {
+					return fmt.Errorf("remove stale package %s: %w", id, err)
+				}
+				continue
+			}
+		}
 		switch m.Status {
 		case StatusLoaded:
 			continue
@@ -323,6 +342,27 @@ func (p *Pipeline) finishPending(ctx context.Context, info *LoadInfo) error {
 		}
 	}
 	return nil
+}
+
+// stale returns why a pending package must not be loaded, or "" when it
+// may. A package extracted on top of a state that the destination no
+// longer holds (its file was deleted, or the dataset changed) carries sync
+// tokens for data the destination lacks: loading it would lose that data
+// for good, while discarding it only costs a new extract.
+func (p *Pipeline) stale(ctx context.Context, m *Manifest) (string, error) {
+	done, err := p.cfg.Destination.HasLoad(ctx, p.cfg.Dataset, m.LoadID)
+	if err != nil {
+		return "", fmt.Errorf("check package %s in %s: %w", m.LoadID, p.cfg.Destination.Location(), err)
+	}
+	switch {
+	case done:
+		return "", nil
+	case m.Dataset != p.cfg.Dataset:
+		return fmt.Sprintf("it was extracted for dataset %q, not %q", m.Dataset, p.cfg.Dataset), nil
+	case m.BaseLoadID != p.stateLoadID:
+		return fmt.Sprintf("it continues from load %q, but the destination's newest state is from load %q", m.BaseLoadID, p.stateLoadID), nil
+	}
+	return "", nil
 }
 
 // lockDir takes an exclusive lock on the working folder, so two runs of

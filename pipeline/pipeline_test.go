@@ -486,3 +486,42 @@ func TestRunFrozenContractLoadsNothing(t *testing.T) {
 		t.Errorf("items: %d rows, want 4", got)
 	}
 }
+
+func TestRunDiscardsPackageOfLostState(t *testing.T) {
+	for _, lose := range []string{"database file", "dataset"} {
+		t.Run(lose, func(t *testing.T) {
+			f := newFixture(t)
+			res := &counter{name: "items", total: 5}
+			src := &testSource{resources: []source.Resource{res}}
+			if _, err := f.pipeline().Run(context.Background(), src); err != nil {
+				t.Fatal(err)
+			}
+			// A run extracts the 3 new items, then dies before loading them.
+			res.total = 8
+			f.prepare(src, StatusExtracted)
+
+			p := f.pipeline()
+			if lose == "database file" {
+				f.dest.Close()
+				if err := os.Remove(f.dbPath); err != nil {
+					t.Fatal(err)
+				}
+				f.open()
+				p = f.pipeline()
+			} else {
+				p.cfg.Dataset = "other_data"
+			}
+			if _, err := p.Run(context.Background(), src); err != nil {
+				t.Fatal(err)
+			}
+			var n int
+			q := fmt.Sprintf(`SELECT count(*) FROM %q.items`, p.cfg.Dataset)
+			if err := f.dest.DB().QueryRow(q).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			if n != 8 {
+				t.Errorf("%s.items: %d rows, want all 8: the pending package only held the 3 new ones", p.cfg.Dataset, n)
+			}
+		})
+	}
+}

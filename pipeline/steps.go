@@ -31,7 +31,8 @@ func (p *Pipeline) extract(ctx context.Context, src source.Source) (string, *Man
 	if err := os.MkdirAll(filepath.Join(dir, extractDir), 0o700); err != nil {
 		return "", nil, fmt.Errorf("create package %s: %w", loadID, err)
 	}
-	m := &Manifest{LoadID: loadID, CreatedAt: time.Now().UTC(), Source: src.Name()}
+	m := &Manifest{LoadID: loadID, CreatedAt: time.Now().UTC(), Source: src.Name(),
+		Dataset: p.cfg.Dataset, BaseLoadID: p.stateLoadID}
 	next := p.state.clone()
 	next.PipelineName, next.DatasetName = p.cfg.Name, p.cfg.Dataset
 
@@ -296,7 +297,7 @@ func (p *Pipeline) load(ctx context.Context, dir string, m *Manifest, info *Load
 	if err != nil {
 		return err
 	}
-	p.state, p.current = state, pkg.Schema
+	p.state, p.current, p.stateLoadID = state, pkg.Schema, m.LoadID
 	m.Status = StatusLoaded
 	m.LoadedAt = time.Now().UTC()
 	if err := writeManifest(dir, m); err != nil {
