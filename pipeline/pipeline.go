@@ -63,6 +63,10 @@ type Pipeline struct {
 	trace *Trace
 }
 
+// maxNameLength keeps "<name>.duckdb" and the working folder well within
+// file name limits.
+const maxNameLength = 100
+
 var namePattern = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`)
 
 // New checks cfg and returns a pipeline. It does not touch the disk or the
@@ -71,8 +75,8 @@ func New(cfg Config) (*Pipeline, error) {
 	if err := ValidateName(cfg.Name); err != nil {
 		return nil, err
 	}
-	if cfg.Dataset == "" {
-		return nil, errors.New("missing dataset name")
+	if err := ValidateDataset(cfg.Dataset); err != nil {
+		return nil, err
 	}
 	if cfg.Destination == nil {
 		return nil, errors.New("missing destination")
@@ -101,8 +105,23 @@ func New(cfg Config) (*Pipeline, error) {
 // so only letters, digits, '_', '.' and '-' are allowed, and the first
 // character may not be '.' or '-'.
 func ValidateName(name string) error {
+	if len(name) > maxNameLength {
+		return fmt.Errorf("invalid pipeline name: %d characters, at most %d are allowed", len(name), maxNameLength)
+	}
 	if !namePattern.MatchString(name) {
 		return fmt.Errorf("invalid pipeline name %q: use letters, digits, '_', '.' and '-', starting with a letter, digit or '_'", name)
+	}
+	return nil
+}
+
+// ValidateDataset checks a dataset name: not empty, and not a schema
+// that databases reserve for their own catalog.
+func ValidateDataset(name string) error {
+	switch strings.ToLower(name) {
+	case "":
+		return errors.New("missing dataset name: pass one such as ashby_data")
+	case "information_schema", "pg_catalog", "temp", "system":
+		return fmt.Errorf("invalid dataset name %q: the database reserves it; choose another, such as ashby_data", name)
 	}
 	return nil
 }

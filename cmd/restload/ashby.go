@@ -14,6 +14,12 @@ func newAshbyCommand(g *globalFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "ashby",
 		Short: "Tools for the Ashby source",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return &usageError{fmt.Errorf("unknown ashby command %q: use \"restload ashby emulate\"", args[0])}
+			}
+			return cmd.Help()
+		},
 	}
 	cmd.AddCommand(newEmulateCommand(g))
 	return cmd
@@ -36,7 +42,12 @@ organisation generated from the seed. It prints the base URL, then serves
 until interrupted. Point the source at it with SOURCES__ASHBY__BASE_URL and
 SOURCES__ASHBY__API_KEY.`,
 		Example: "  restload ashby emulate --addr 127.0.0.1:0 --api-key test-key --seed 1 --candidates 1000",
-		Args:    cobra.NoArgs,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return &usageError{fmt.Errorf("emulate takes no arguments, got %q: use flags such as --candidates 1000", args[0])}
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			logger, err := g.logger(cmd.ErrOrStderr())
 			if err != nil {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -17,6 +18,8 @@ const (
 	exitFailure = 1 // the run failed; nothing of the failed step was committed
 	exitUsage   = 2 // unknown command or flag, or invalid flag value
 	exitPartial = 3 // some resources failed; the others were loaded
+	// exitInterrupted follows the shell's convention for SIGINT.
+	exitInterrupted = 130
 )
 
 func main() {
@@ -33,11 +36,15 @@ func run(ctx context.Context, args []string) int {
 	if err == nil {
 		return exitOK
 	}
+	if ctx.Err() != nil {
+		fmt.Fprintln(os.Stderr, "Interrupted: nothing of the unfinished step was committed; run the same command again to resume.")
+		return exitInterrupted
+	}
 	fmt.Fprintln(os.Stderr, "Error:", err)
 	var ue *usageError
 	var pe *partialError
 	switch {
-	case errors.As(err, &ue):
+	case errors.As(err, &ue), strings.HasPrefix(err.Error(), "unknown command"):
 		return exitUsage
 	case errors.As(err, &pe):
 		return exitPartial

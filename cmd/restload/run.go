@@ -16,6 +16,7 @@ import (
 	"github.com/restload/restload/destination/duckdb"
 	"github.com/restload/restload/internal/ashbysim"
 	"github.com/restload/restload/pipeline"
+	"github.com/restload/restload/schema"
 	"github.com/restload/restload/source"
 	"github.com/restload/restload/source/ashby"
 	"github.com/restload/restload/source/rest"
@@ -237,6 +238,15 @@ func runPipeline(cmd *cobra.Command, g *globalFlags, f *runFlags, conf *config.R
 	}
 	f.pipeline = name
 	if err := pipeline.ValidateName(name); err != nil {
+		return &usageError{err}
+	}
+	// Dataset names follow the naming convention, as table names do, so
+	// "MyData" and "mydata" are one dataset and not a clash of two.
+	if norm := schema.NormalizeIdentifier(dataset); norm != dataset {
+		logger.Info("dataset name normalized", "given", dataset, "dataset", norm)
+		dataset = norm
+	}
+	if err := pipeline.ValidateDataset(dataset); err != nil {
 		return &usageError{err}
 	}
 	path, err := filepath.Abs(name + ".duckdb")

@@ -98,19 +98,24 @@ func Open(path string) (*Client, error) {
 	dsn := abs + "?" + offlineSettings[0] + "=false&" + offlineSettings[1] + "=false"
 	db, err := sql.Open("duckdb", dsn)
 	if err != nil {
-		return nil, fmt.Errorf("open duckdb %q: %w", abs, err)
+		return nil, openError(abs, err)
 	}
 	c := &Client{db: db, path: abs}
 	if err := c.checkOffline(); err != nil {
 		db.Close()
-		// DuckDB lets one process write a file at a time; its own message
-		// names the other process but not what to do.
-		if strings.Contains(err.Error(), "Could not set lock on file") {
-			return nil, fmt.Errorf("open duckdb %q: the file is in use by another process (another restload run, or a DuckDB client that has it open); close that process and run again: %w", abs, err)
-		}
-		return nil, fmt.Errorf("open duckdb %q: %w", abs, err)
+		return nil, openError(abs, err)
 	}
 	return c, nil
+}
+
+// openError wraps an error of opening the file at path. DuckDB lets one
+// process open a file for writing at a time, and its own message names
+// the other process but not what to do.
+func openError(path string, err error) error {
+	if strings.Contains(err.Error(), "Could not set lock on file") {
+		return fmt.Errorf("open duckdb %q: the file is in use by another process (another restload run, or a DuckDB client that has it open); wait for it or close it, then run again: %w", path, err)
+	}
+	return fmt.Errorf("open duckdb %q: %w", path, err)
 }
 
 // checkOffline verifies that the extension settings took effect. Running

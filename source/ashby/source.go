@@ -18,12 +18,17 @@
 package ashby
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/restload/restload/source"
@@ -46,19 +51,23 @@ type Config struct {
 	// Logger receives retries and fallbacks; nil discards them.
 	Logger *slog.Logger
 	// MaxRetries is how often a request is retried after 429, 5xx or a
-	// transport error; zero means 8.
+	// transport error; zero means 6.
 	MaxRetries int
 	// RetryDelay is the first backoff before a retry without Retry-After;
 	// it doubles per attempt. Zero means one second.
 	RetryDelay time.Duration
 	// MaxRetryDelay caps one backoff, Retry-After included; zero means
-	// two minutes.
+	// 30 seconds.
 	MaxRetryDelay time.Duration
+	// MaxTotalWait caps the waits of all retries of one request; zero
+	// means three minutes.
+	MaxTotalWait time.Duration
 }
 
 // Source is the Ashby source.
 type Source struct {
-	rest *rest.Source
+	rest      *rest.Source
+	resources []source.Resource
 }
 
 var _ source.Source = (*Source)(nil)
@@ -68,15 +77,13 @@ const apiKeySecret = "ashby_api_key"
 
 // New checks cfg and returns the source.
 func New(cfg Config) (*Source, error) {
+	cfg.APIKey = strings.TrimSpace(cfg.APIKey)
 	if cfg.APIKey == "" {
 		return nil, errors.New("missing Ashby API key: set SOURCES__ASHBY__API_KEY")
 	}
-	base := strings.TrimRight(cfg.BaseURL, "/")
-	if base == "" {
-		base = DefaultBaseURL
-	}
-	if !strings.HasPrefix(base, "https://") && !strings.HasPrefix(base, "http://") {
-		return nil, fmt.Errorf("invalid Ashby base URL %q: it must start with https://", cfg.BaseURL)
+	base, err := checkBaseURL(cfg.BaseURL)
+	if err != nil {
+		return nil, err
 	}
 	for _, name := range cfg.Resources {
 		if !slices.Contains(ResourceNames(), name) {
@@ -89,9 +96,10 @@ func New(cfg Config) (*Source, error) {
 	}
 	def := Definition(base)
 	def.Client.Retry = rest.Retry{
-		MaxAttempts: cmp(cfg.MaxRetries, 8) + 1,
-		Backoff:     rest.Duration(cmp(cfg.RetryDelay, time.Second)),
-		MaxDelay:    rest.Duration(cmp(cfg.MaxRetryDelay, 2*time.Minute)),
+		MaxAttempts:  cmp(cfg.MaxRetries, 6) + 1,
+		Backoff:      rest.Duration(cmp(cfg.RetryDelay, time.Second)),
+		MaxDelay:     rest.Duration(cmp(cfg.MaxRetryDelay, 30*time.Second)),
+		MaxTotalWait: rest.Duration(cmp(cfg.MaxTotalWait, 3*time.Minute)),
 	}
 	src, err := rest.New(def, rest.Options{
 		Secrets: func(name string) (string, error) {
@@ -108,7 +116,78 @@ func New(cfg Config) (*Source, error) {
 	if err != nil {
 		return nil, fmt.Errorf("build the Ashby definition: %w", err)
 	}
-	return &Source{rest: src}, nil
+	s := &Source{rest: src}
+	// Once the API cannot be reached, the other resources fail at once
+	// with the same error instead of each waiting out its own retries.
+	gate := &reachability{host: base}
+	for _, r := range src.Resources() {
+		s.resources = append(s.resources, &gatedResource{Resource: r, gate: gate})
+	}
+	return s, nil
+}
+
+// checkBaseURL validates the base URL and returns it without a trailing
+// slash. The key travels in the Authorization header, so plain HTTP is
+// allowed only to loopback hosts such as the emulator, and credentials in
+// the URL are rejected without echoing them.
+func checkBaseURL(raw string) (string, error) {
+	base := strings.TrimRight(strings.TrimSpace(raw), "/")
+	if base == "" {
+		return DefaultBaseURL, nil
+	}
+	u, err := url.Parse(base)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return "", fmt.Errorf("invalid Ashby base URL in SOURCES__ASHBY__BASE_URL: use an https:// URL such as %s", DefaultBaseURL)
+	}
+	if u.User != nil {
+		return "", errors.New("invalid Ashby base URL in SOURCES__ASHBY__BASE_URL: it contains credentials; remove them, the API key belongs in SOURCES__ASHBY__API_KEY")
+	}
+	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		return "", fmt.Errorf("invalid Ashby base URL %s: plain http:// would send the API key unencrypted; use https:// (http:// is accepted only for loopback hosts)", base)
+	}
+	return base, nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// reachability remembers the first error that showed the API cannot be
+// reached at all.
+type reachability struct {
+	host string
+	mu   sync.Mutex
+	err  error
+}
+
+// gatedResource fails at once when an earlier resource found the API
+// unreachable.
+type gatedResource struct {
+	source.Resource
+	gate *reachability
+}
+
+func (g *gatedResource) Extract(ctx context.Context, state json.RawMessage, emit func([]json.RawMessage) error) (json.RawMessage, error) {
+	g.gate.mu.Lock()
+	down := g.gate.err
+	g.gate.mu.Unlock()
+	if down != nil {
+		return nil, fmt.Errorf("skipped because %s cannot be reached: %w", g.gate.host, down)
+	}
+	next, err := g.Resource.Extract(ctx, state, emit)
+	if errors.Is(err, rest.ErrUnreachable) && ctx.Err() == nil {
+		err = fmt.Errorf("%w; check SOURCES__ASHBY__BASE_URL and the network", err)
+		g.gate.mu.Lock()
+		if g.gate.err == nil {
+			g.gate.err = err
+		}
+		g.gate.mu.Unlock()
+	}
+	return next, err
 }
 
 func cmp[T int | time.Duration](v, def T) T {
@@ -146,6 +225,12 @@ func Definition(baseURL string) *rest.Config {
 			body[k] = v
 		}
 		r := rest.Resource{Name: sp.Name, ExtractHook: listHook, Endpoint: rest.Endpoint{Path: sp.Endpoint, JSON: body}}
+		if !sp.Incremental {
+			// A list without sync tokens is read whole every run, so the
+			// table is replaced: rows Ashby no longer lists, such as the
+			// posting of a closed job, do not linger.
+			r.WriteDisposition = "replace"
+		}
 		if sp.Paginated {
 			body["limit"] = pageLimit
 			r.Endpoint.Paginator = &rest.Paginator{Type: rest.PaginatorCursor, CursorPath: "nextCursor",
@@ -172,4 +257,4 @@ func ResourceNames() []string {
 func (s *Source) Name() string { return s.rest.Name() }
 
 // Resources returns the selected resources.
-func (s *Source) Resources() []source.Resource { return s.rest.Resources() }
+func (s *Source) Resources() []source.Resource { return s.resources }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/restload/restload/schema"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -238,7 +239,10 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		want string
 	}{
 		{"missing key", Config{}, "SOURCES__ASHBY__API_KEY"},
-		{"bad url", Config{APIKey: "k", BaseURL: "ftp://x"}, "ftp://x"},
+		{"bad url", Config{APIKey: "k", BaseURL: "ftp://x"}, "SOURCES__ASHBY__BASE_URL"},
+		{"credentials in url", Config{APIKey: "k", BaseURL: "https://key123@api.example.com"}, "contains credentials"},
+		{"plain http", Config{APIKey: "k", BaseURL: "http://api.example.com"}, "unencrypted"},
+		{"blank key", Config{APIKey: "   "}, "SOURCES__ASHBY__API_KEY"},
 		{"unknown resource", Config{APIKey: "k", Resources: []string{"candidate"}}, `"candidate"`},
 	}
 	for _, tc := range tests {
@@ -263,8 +267,16 @@ func TestDefinitionMatchesResources(t *testing.T) {
 	for _, r := range src.Resources() {
 		names = append(names, r.Name())
 		h := r.Hints()
-		if h.Table != r.Name() || len(h.PrimaryKey) != 1 || h.PrimaryKey[0] != "id" || h.WriteDisposition != "merge" {
-			t.Errorf("%s hints %+v, want table %s merged by id", r.Name(), h, r.Name())
+		// Lists with sync tokens merge their changes; the others are read
+		// whole each run and replace their table.
+		want := schema.Replace
+		for _, sp := range resourceSpecs() {
+			if sp.Name == r.Name() && sp.Incremental {
+				want = schema.Merge
+			}
+		}
+		if h.Table != r.Name() || len(h.PrimaryKey) != 1 || h.PrimaryKey[0] != "id" || h.WriteDisposition != want {
+			t.Errorf("%s hints %+v, want table %s keyed by id with disposition %s", r.Name(), h, r.Name(), want)
 		}
 	}
 	if strings.Join(names, ",") != strings.Join(ResourceNames(), ",") {
@@ -295,5 +307,34 @@ func TestRequestBodies(t *testing.T) {
 				t.Errorf("body %s, want %s", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestBaseURLCredentialsNotEchoed(t *testing.T) {
+	_, err := New(Config{APIKey: "k", BaseURL: "https://key123:pw@api.example.com"})
+	if err == nil || strings.Contains(err.Error(), "key123") || strings.Contains(err.Error(), "pw@") {
+		t.Errorf("error %v, want a rejection that does not repeat the credentials", err)
+	}
+}
+
+func TestUnreachableAPIFailsFast(t *testing.T) {
+	src, err := New(Config{APIKey: "k", BaseURL: "http://127.0.0.1:1", MaxRetries: 2, RetryDelay: 5 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	emit := func([]json.RawMessage) error { return nil }
+	resources := src.Resources()
+	if _, err := resources[0].Extract(context.Background(), nil, emit); err == nil || !strings.Contains(err.Error(), "SOURCES__ASHBY__BASE_URL") {
+		t.Fatalf("first resource: error %v, want the base URL variable named", err)
+	}
+	started := time.Now()
+	for _, r := range resources[1:] {
+		_, err := r.Extract(context.Background(), nil, emit)
+		if err == nil || !strings.Contains(err.Error(), "skipped because") {
+			t.Errorf("%s: error %v, want it skipped", r.Name(), err)
+		}
+	}
+	if d := time.Since(started); d > time.Second {
+		t.Errorf("the other resources took %v, want them skipped at once", d)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -176,7 +177,13 @@ func (c *client) attempt(ctx context.Context, req *request) attemptResult {
 		if ctx.Err() != nil {
 			return attemptResult{err: ctx.Err()}
 		}
-		return attemptResult{err: fmt.Errorf("%s %s: %s", req.method, shown, c.redact.text(transportError(err))), retry: true}
+		msg := fmt.Sprintf("%s %s: %s", req.method, shown, c.redact.text(transportError(err)))
+		if unreachable(err) {
+			// The cause's own text names the URL unredacted, so only the
+			// sentinel is kept for callers to test.
+			return attemptResult{err: fmt.Errorf("%s: %w", msg, ErrUnreachable), retry: true}
+		}
+		return attemptResult{err: errors.New(msg), retry: true}
 	}
 	body, err := io.ReadAll(io.LimitReader(hresp.Body, maxBodyBytes+1))
 	hresp.Body.Close()
@@ -249,6 +256,21 @@ func (a *compiledAction) matches(resp *Response) bool {
 func (c *client) responseError(resp *Response, reason string) *ResponseError {
 	return &ResponseError{Method: resp.Method, URL: resp.URL, StatusCode: resp.StatusCode, Reason: reason,
 		Body: c.redact.text(snippet(resp.Body))}
+}
+
+// ErrUnreachable marks a request that could not connect at all: the host
+// is unknown, or the connection was refused or had no route.
+var ErrUnreachable = errors.New("the API cannot be reached")
+
+// unreachable reports whether a transport error shows that no connection
+// could be made.
+func unreachable(err error) bool {
+	var dns *net.DNSError
+	if errors.As(err, &dns) {
+		return true
+	}
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
 }
 
 // transportError returns the message of a transport error without the URL
