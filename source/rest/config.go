@@ -2,6 +2,8 @@ package rest
 
 import (
 	"time"
+
+	"github.com/restload/restload/schema"
 )
 
 // Config is a source definition: how to reach an API and which resources
@@ -13,7 +15,8 @@ type Config struct {
 	// Client holds the settings every request shares.
 	Client ClientConfig `yaml:"client"`
 	// ResourceDefaults applies to every resource unless the resource sets
-	// the same key. Endpoint params and json merge key by key.
+	// the same key. Endpoint params and json merge key by key, and column
+	// hints field by field.
 	ResourceDefaults Resource `yaml:"resource_defaults"`
 	// Resources lists the resources to read. A parent comes before the
 	// resources that depend on it, whatever the order here.
@@ -68,11 +71,42 @@ type Resource struct {
 	Name string `yaml:"name"`
 	// TableName names the root table; empty means Name.
 	TableName string `yaml:"table_name"`
-	// PrimaryKey lists the item fields that identify an item; merge needs
-	// it.
+	// PrimaryKey lists the item fields that identify an item, as paths
+	// like the keys of Columns. Merge needs a primary key or a merge key,
+	// and history needs a primary key.
 	PrimaryKey []string `yaml:"primary_key"`
-	// WriteDisposition is append (the default), replace or merge.
-	WriteDisposition string `yaml:"write_disposition"`
+	// MergeKey lists item fields, as paths like the keys of Columns, whose
+	// values select the stored rows that a merge replaces, such as all
+	// rows of one day. Each one becomes a column hint with MergeKey set.
+	MergeKey []string `yaml:"merge_key"`
+	// WriteDisposition is append (the default), replace, merge or
+	// history. In YAML it may also be written as a mapping,
+	// {disposition: merge, strategy: upsert}, whose strategy sets
+	// MergeStrategy.
+	WriteDisposition schema.WriteDisposition `yaml:"write_disposition"`
+	// MergeStrategy is delete-insert (the default) or upsert and applies
+	// only to write disposition merge. YAML has no key of its own for it:
+	// it is the strategy of the write_disposition mapping.
+	MergeStrategy schema.MergeStrategy `yaml:"-"`
+	// RetireAbsent applies to write disposition history: each load closes
+	// the current rows of objects that the run did not return. Set it
+	// only for endpoints that list every object on every run.
+	RetireAbsent *bool `yaml:"retire_absent"`
+	// Columns holds hints for single fields, keyed by the field's path in
+	// an item: member names separated by "." (or "__"), each compared
+	// after normalization, so "emailAddress" and "email_address" are the
+	// same field. See schema.Hints.Columns for lists and PII below a
+	// path. With ResourceDefaults, a field hinted in both merges setting
+	// by setting and the resource's settings win.
+	Columns map[string]schema.ColumnHint `yaml:"columns"`
+	// SchemaContract limits how the schema of the resource's tables may
+	// change. In YAML it is a mapping with the keys tables, columns and
+	// data_type, or a single mode that sets all three. The zero value
+	// lets the schema evolve.
+	SchemaContract schema.Contract `yaml:"schema_contract"`
+	// Detections lists the opt-in type detections to run on string
+	// values, such as iso_date.
+	Detections []schema.Detection `yaml:"detections"`
 	// MaxTableNesting limits how many levels of nested objects and lists
 	// become columns and child tables; zero means no limit.
 	MaxTableNesting int `yaml:"max_table_nesting"`

@@ -3,11 +3,26 @@
 // The client settings are the base URL, headers, auth, paginator,
 // timeouts, rate limit and retries. The resource defaults apply to every
 // resource. Each resource sets its endpoint path, method, query
-// parameters, JSON body, data selector, primary key, write disposition,
-// table name, paginator and auth. A definition is written in YAML (see
-// Parse, LoadFile and Lint) or as a Go literal; the yaml tags of the
+// parameters, JSON body, data selector, paginator and auth, and the
+// schema hints of its table (see below). A definition is written in YAML
+// (see Parse, LoadFile and Lint) or as a Go literal; the yaml tags of the
 // structs are the YAML keys. New turns a definition into a Source that
 // the pipeline runs like any other.
+//
+// # Schema hints
+//
+// A resource names its table (table_name) and sets its primary_key,
+// merge_key, write_disposition (append, replace, merge or history, and
+// for merge a strategy: delete-insert or upsert), retire_absent for
+// history, max_table_nesting, a schema_contract, opt-in detections and
+// column hints. Column hints are keyed by the path of a field in the
+// items, camelCase or not, with "." between nested members; each sets
+// primary_key, merge_key, nullable, data_type, pii (hash, mask or drop),
+// hard_delete or dedup_sort. The Hints method of each resource that
+// Source.Resources returns gives them as schema.Hints, with the defaults
+// merged in. New, Validate and Lint reject invalid values and combinations, such
+// as merge without a key, naming the key to change and the values
+// allowed.
 //
 // # Secrets
 //
@@ -91,5 +106,9 @@
 // errors with the line of the key. A next URL to another host is refused
 // rather than sent the credentials. An OAuth2 token is fetched again after
 // a 401. A dependent of an incremental parent catches up on the parent
-// items of runs in which it failed.
+// items of runs in which it failed. dlt's merge strategy scd2 is the
+// write disposition history here, which retires objects missing from a
+// run only when retire_absent is set. Column hints are keyed by field
+// paths rather than column names; pii, retire_absent and per-resource
+// detections have no dlt counterpart.
 package rest

@@ -121,10 +121,10 @@ func parse(data []byte) (*Config, []Problem) {
 	cfg := &Config{}
 	d := &decoder{pos: map[string]position{}}
 	d.decode(&root, reflect.ValueOf(cfg).Elem(), "")
-	problems := d.problems
+	problems := slices.Clone(d.problems)
 	_, more := compile(cfg)
 	for _, p := range more {
-		if covered(problems, p.Path) {
+		if covered(d.problems, p.Path) {
 			continue // a value that did not decode is reported once
 		}
 		p.Line, p.Column = d.lookup(p.Path)

@@ -219,6 +219,8 @@ func FuzzParse(f *testing.F) {
 	f.Add("resources: [a]\nclient: {base_url: 'http://x'}")
 	f.Add("client: {paginator: cursor}\nresources: [{name: a, endpoint: {json: {x: [1, {y: null}]}}}]")
 	f.Add(aliasBomb())
+	f.Add("client: {base_url: 'http://x'}\nresource_defaults: {columns: {a.b: {pii: hash}}, schema_contract: freeze}\n" +
+		"resources: [{name: a, merge_key: [d], write_disposition: {disposition: merge, strategy: upsert}, columns: {aB: {nullable: false}}}]")
 	f.Fuzz(func(t *testing.T, src string) {
 		cfg, problems := parse([]byte(src))
 		for _, p := range problems {

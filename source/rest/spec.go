@@ -6,12 +6,11 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
-
-	"github.com/restload/restload/schema"
 )
 
 // mergeResource lays r over the defaults d: every key r sets wins, and
-// endpoint params, json and headers merge member by member.
+// endpoint params, json and headers, and column hints, merge member by
+// member.
 func mergeResource(d, r Resource) Resource {
 	m := d
 	m.Name = r.Name
@@ -21,9 +20,7 @@ func mergeResource(d, r Resource) Resource {
 	if r.PrimaryKey != nil {
 		m.PrimaryKey = r.PrimaryKey
 	}
-	if r.WriteDisposition != "" {
-		m.WriteDisposition = r.WriteDisposition
-	}
+	mergeHintKeys(&m, d, r)
 	if r.MaxTableNesting != 0 {
 		m.MaxTableNesting = r.MaxTableNesting
 	}
@@ -213,21 +210,12 @@ func buildSpec(c *checker, cfg *Config, r *Resource, at string) *spec {
 		s.include = res.IncludeFromParent
 	}
 
-	wd := schema.WriteDisposition(res.WriteDisposition)
-	if wd == "" {
-		wd = schema.Append
-	}
-	if wd == schema.Merge && len(res.PrimaryKey) == 0 {
-		c.add(at+".primary_key", "write_disposition merge needs primary_key")
-	}
 	table := res.TableName
 	if table == "" {
 		table = r.Name
 	}
-	s.hints = schema.Hints{Table: schema.NormalizeIdentifier(table), WriteDisposition: wd, MaxNesting: res.MaxTableNesting}
-	for _, k := range res.PrimaryKey {
-		s.hints.PrimaryKey = append(s.hints.PrimaryKey, schema.NormalizeIdentifier(k))
-	}
+	s.hints = buildHints(&res, table)
+	checkHints(c, cfg, r, &res, &s.hints, at)
 	if len(c.problems) > before {
 		return nil
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/restload/restload/schema"
@@ -45,8 +46,13 @@ type spec struct {
 // checker collects problems.
 type checker struct{ problems []Problem }
 
+// add records a problem, once: a value of the resource defaults that is
+// wrong in every resource is reported for the defaults alone.
 func (c *checker) add(path, format string, args ...any) {
-	c.problems = append(c.problems, Problem{Path: path, Message: fmt.Sprintf(format, args...)})
+	p := Problem{Path: path, Message: fmt.Sprintf(format, args...)}
+	if !slices.Contains(c.problems, p) {
+		c.problems = append(c.problems, p)
+	}
 }
 
 // compile checks cfg and returns the resources in extraction order, each
@@ -151,15 +157,10 @@ func validHeaderName(s string) bool {
 	return true
 }
 
-var writeDispositions = []string{string(schema.Append), string(schema.Replace), string(schema.Merge)}
-
 // checkResource checks the fields of one resource, or of the defaults, on
 // their own; buildSpec checks how they combine.
 func checkResource(c *checker, r *Resource, at string) {
-	if r.WriteDisposition != "" && !oneOf(r.WriteDisposition, writeDispositions) {
-		c.add(at+".write_disposition", "unknown write_disposition %q%s: use %s", r.WriteDisposition,
-			closest(r.WriteDisposition, writeDispositions), strings.Join(writeDispositions, ", "))
-	}
+	checkHintValues(c, r, at)
 	if r.MaxTableNesting < 0 {
 		c.add(at+".max_table_nesting", "max_table_nesting must not be negative")
 	}

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/restload/restload/schema"
 )
 
 // maxYAMLNodes bounds the nodes one definition may expand to, aliases
@@ -42,6 +44,8 @@ var (
 	durationType = reflect.TypeFor[Duration]()
 	valueType    = reflect.TypeFor[Value]()
 	jsonMapType  = reflect.TypeFor[map[string]any]()
+	contractType = reflect.TypeFor[schema.Contract]()
+	resourceType = reflect.TypeFor[Resource]()
 )
 
 // decode fills v from n. path names v for messages.
@@ -94,6 +98,12 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		})
 		v.Set(reflect.ValueOf(m))
 		return
+	case contractType:
+		if n.Kind == yaml.ScalarNode {
+			// "schema_contract: freeze" sets all three kinds.
+			v.Set(reflect.ValueOf(schema.ContractAll(schema.ContractMode(n.Value))))
+			return
+		}
 	}
 	switch t.Kind() {
 	case reflect.Pointer:
@@ -123,7 +133,11 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		}
 		v.Set(s)
 	case reflect.Map:
-		d.decodeStringMap(n, v, path)
+		if t.Elem().Kind() == reflect.String {
+			d.decodeStringMap(n, v, path)
+		} else {
+			d.decodeMap(n, v, path)
+		}
 	case reflect.String:
 		if n.Kind != yaml.ScalarNode {
 			d.problem(path, n, "want a text value, got %s", describe(n))
@@ -194,8 +208,71 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 			continue
 		}
 		d.pos[sub] = position{k.Line, k.Column}
+		if t == resourceType && key == "write_disposition" && resolve(val).Kind == yaml.MappingNode {
+			d.decodeDisposition(val, v.Addr().Interface().(*Resource), sub)
+			continue
+		}
 		d.decode(val, v.Field(idx), sub)
 	}
+}
+
+// dispositionMapping is the mapping form of a resource's
+// write_disposition.
+type dispositionMapping struct {
+	Disposition schema.WriteDisposition `yaml:"disposition"`
+	Strategy    schema.MergeStrategy    `yaml:"strategy"`
+}
+
+// decodeDisposition fills the write disposition and merge strategy of r
+// from {disposition: merge, strategy: upsert}.
+func (d *decoder) decodeDisposition(n *yaml.Node, r *Resource, path string) {
+	var m dispositionMapping
+	before := len(d.problems)
+	d.decode(n, reflect.ValueOf(&m).Elem(), path)
+	if len(d.problems) > before {
+		return
+	}
+	if m.Disposition == "" {
+		d.problem(path, resolve(n), "missing disposition: write {disposition: merge, strategy: upsert}, or write_disposition: merge alone")
+		return
+	}
+	r.WriteDisposition, r.MergeStrategy = m.Disposition, m.Strategy
+}
+
+// decodeMap fills a map whose values are structs or lists, such as
+// column hints, keeping the position of each key.
+func (d *decoder) decodeMap(n *yaml.Node, v reflect.Value, path string) {
+	if n.Kind != yaml.MappingNode {
+		d.problem(path, n, "want a mapping of names to values, got %s", describe(n))
+		return
+	}
+	m := reflect.MakeMap(v.Type())
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := n.Content[i], n.Content[i+1]
+		sub := joinPath(path, k.Value)
+		if k.Kind != yaml.ScalarNode {
+			d.problem(sub, k, "want a text key, got %s", describe(k))
+			continue
+		}
+		key := reflect.ValueOf(k.Value)
+		if m.MapIndex(key).IsValid() {
+			d.problem(sub, k, "key %q appears twice in this mapping: keep one", k.Value)
+			continue
+		}
+		d.pos[sub] = position{k.Line, k.Column}
+		elem := reflect.New(v.Type().Elem()).Elem()
+		d.decode(val, elem, sub)
+		m.SetMapIndex(key, elem)
+	}
+	v.Set(m)
+}
+
+// resolve follows an alias to the node it names.
+func resolve(n *yaml.Node) *yaml.Node {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	return n
 }
 
 // decodeStringMap fills a map of strings, such as headers or params.
@@ -378,8 +455,13 @@ func describe(n *yaml.Node) string {
 	return "an alias"
 }
 
+// yamlTag returns the YAML key of a field, or "" for a field that YAML
+// does not set directly.
 func yamlTag(f reflect.StructField) string {
 	tag, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+	if tag == "-" {
+		return ""
+	}
 	return tag
 }
 
