@@ -230,16 +230,16 @@ func (p *Pipeline) normalizeError(dir string, m *Manifest, resource string, err 
 	switch {
 	case errors.As(err, &ce):
 		if rerr := os.RemoveAll(dir); rerr != nil {
-			return fmt.Errorf("normalize %s: %w (and removing package %s failed: %v)", resource, err, m.LoadID, rerr)
+			return fmt.Errorf("%w (and removing package %s failed: %v)", err, m.LoadID, rerr)
 		}
-		return fmt.Errorf("normalize %s: %w; nothing of package %s was loaded and the state was not advanced: change the contract or the data, then run again", resource, err, m.LoadID)
+		return fmt.Errorf("%w; nothing of package %s was loaded and the state was not advanced: change the contract or the data, then run again", err, m.LoadID)
 	case errors.Is(err, normalize.ErrNoHashKey):
 		if rerr := os.RemoveAll(dir); rerr != nil {
-			return fmt.Errorf("normalize %s: %w (and removing package %s failed: %v)", resource, err, m.LoadID, rerr)
+			return fmt.Errorf("%w (and removing package %s failed: %v)", err, m.LoadID, rerr)
 		}
-		return fmt.Errorf("normalize %s: %w: set normalize.pii_hash_key in .restload/secrets.toml or NORMALIZE__PII_HASH_KEY", resource, err)
+		return fmt.Errorf("%w: set normalize.pii_hash_key in .restload/secrets.toml or NORMALIZE__PII_HASH_KEY", err)
 	}
-	return fmt.Errorf("normalize %s of package %s: %w", resource, m.LoadID, err)
+	return fmt.Errorf("package %s of resource %s: %w", m.LoadID, resource, err)
 }
 
 func normalizeFile(n *normalize.Normalizer, dir string, res ExtractedResource) error {
