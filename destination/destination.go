@@ -68,6 +68,10 @@ type Package struct {
 	State json.RawMessage
 	// CreatedAt is when the package was extracted.
 	CreatedAt time.Time
+	// Drop lists tables to drop before anything else of the package, in
+	// order (children before their parents), so that a pipeline can remove
+	// resources together with the state that would skip their reload.
+	Drop []string
 }
 
 // StoredState is a pipeline state read back from a destination.

@@ -208,7 +208,7 @@ func (p *Pipeline) Run(ctx context.Context, src source.Source) (*LoadInfo, error
 	}
 	defer unlock()
 
-	if err := p.writeRecord(); err != nil {
+	if err := p.writeRecord(src.Name()); err != nil {
 		return info, err
 	}
 	p.trace = &Trace{Pipeline: p.cfg.Name, StartedAt: info.StartedAt.UTC()}

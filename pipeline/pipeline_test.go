@@ -525,3 +525,75 @@ func TestRunDiscardsPackageOfLostState(t *testing.T) {
 		})
 	}
 }
+
+func TestDropThenRunReloads(t *testing.T) {
+	f := newFixture(t)
+	items := &counter{name: "items", total: 5}
+	other := &counter{name: "other", total: 2}
+	src := &testSource{resources: []source.Resource{items, other}}
+	if _, err := f.pipeline().Run(context.Background(), src); err != nil {
+		t.Fatal(err)
+	}
+	dropped, err := f.pipeline().Drop(context.Background(), "test", []string{"items"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(dropped, ",") != "items__tags,items" {
+		t.Errorf("dropped %v, want the child table, then the root", dropped)
+	}
+	var n int
+	err = f.dest.DB().QueryRow(`SELECT count(*) FROM information_schema.tables WHERE table_schema = 'test_data' AND table_name LIKE 'items%'`).Scan(&n)
+	if err != nil || n != 0 {
+		t.Errorf("%d items tables left (%v), want none", n, err)
+	}
+	if _, err := f.pipeline().Drop(context.Background(), "test", []string{"nope"}); err == nil || !strings.Contains(err.Error(), `unknown resource(s) nope`) {
+		t.Errorf("drop of an unknown resource: %v", err)
+	}
+
+	if _, err := f.pipeline().Run(context.Background(), src); err != nil {
+		t.Fatal(err)
+	}
+	if got := items.seen[len(items.seen)-1]; got != "" {
+		t.Errorf("items extract after the drop got state %q, want none", got)
+	}
+	if got := other.seen[len(other.seen)-1]; got != `{"Last":2}` {
+		t.Errorf("other extract got state %q, want its own kept", got)
+	}
+	if got := f.count("items"); got != 5 {
+		t.Errorf("items: %d rows after the reload, want 5", got)
+	}
+	if got := f.count("items__tags"); got != 10 {
+		t.Errorf("items__tags: %d rows after the reload, want 10", got)
+	}
+}
+
+func TestSyncRestoresWorkingFolder(t *testing.T) {
+	f := newFixture(t)
+	src := &testSource{resources: []source.Resource{&counter{name: "items", total: 3}}}
+	p := f.pipeline()
+	if _, err := p.Run(context.Background(), src); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(f.dataDir); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.pipeline().Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	st, err := ReadState(p.WorkDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var compact bytes.Buffer
+	json.Compact(&compact, st.Resource("test", "items"))
+	if compact.String() != `{"Last":3}` {
+		t.Errorf("restored state %s, want the committed one", compact.String())
+	}
+	rec, err := ReadRecord(p.WorkDir())
+	if err != nil || rec.Source != "test" || rec.Dataset != "test_data" {
+		t.Errorf("record %+v (%v), want source test and dataset test_data", rec, err)
+	}
+	if _, err := os.Stat(filepath.Join(p.WorkDir(), "schemas", "test.schema.json")); err != nil {
+		t.Errorf("schema not restored: %v", err)
+	}
+}

@@ -18,6 +18,7 @@ const RecordFile = "pipeline.json"
 // inspection commands can find the destination without flags.
 type Record struct {
 	Pipeline        string    `json:"pipeline"`
+	Source          string    `json:"source"`
 	Dataset         string    `json:"dataset"`
 	DestinationName string    `json:"destination"`
 	Location        string    `json:"location"`
@@ -25,9 +26,9 @@ type Record struct {
 }
 
 // writeRecord stores the pipeline's record in its working folder.
-func (p *Pipeline) writeRecord() error {
+func (p *Pipeline) writeRecord(source string) error {
 	b, err := jsonIndent(Record{
-		Pipeline: p.cfg.Name, Dataset: p.cfg.Dataset, DestinationName: p.cfg.DestinationName,
+		Pipeline: p.cfg.Name, Source: source, Dataset: p.cfg.Dataset, DestinationName: p.cfg.DestinationName,
 		Location: p.cfg.Destination.Location(), UpdatedAt: time.Now().UTC(),
 	})
 	if err != nil {

@@ -16,15 +16,18 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/restload/restload/config"
+	"github.com/restload/restload/destination/duckdb"
 	"github.com/restload/restload/pipeline"
 	"github.com/restload/restload/schema"
 )
 
 // pipelineOps lists the operations of "pipeline NAME OP".
-var pipelineOps = []string{"info", "trace", "load-package", "failed-jobs", "schema"}
+var pipelineOps = []string{"info", "trace", "load-package", "failed-jobs", "schema", "drop", "sync"}
 
 func newPipelineCommand() *cobra.Command {
-	return &cobra.Command{
+	var resources []string
+	var dataset string
+	cmd := &cobra.Command{
 		Use:   "pipeline (list | NAME OPERATION [ARGS])",
 		Short: "Inspect pipelines and their working folders",
 		Long: `Pipeline inspects the pipelines whose working folders are under
@@ -35,7 +38,12 @@ $RESTLOAD_DATA_DIR/pipelines (default ~/.restload/pipelines).
   restload pipeline NAME trace               the last run's steps, timings, pages, items, rows and errors
   restload pipeline NAME load-package [ID]   one load package (default the newest)
   restload pipeline NAME failed-jobs         resources that failed in any kept package
-  restload pipeline NAME schema              the current schema as YAML: tables, columns, types, hints`,
+  restload pipeline NAME schema              the current schema as YAML: tables, columns, types, hints
+  restload pipeline NAME drop --resources R  drop R's tables and state, so the next run reloads R in full
+  restload pipeline NAME sync                rebuild the working folder from the destination's state and schema
+
+drop and sync open the pipeline's DuckDB file: the one its working folder
+records, else <NAME>.duckdb in the current folder.`,
 		Example: "  restload pipeline list\n  restload pipeline ashby_pipeline info",
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -47,7 +55,7 @@ $RESTLOAD_DATA_DIR/pipelines (default ~/.restload/pipelines).
 				return &usageError{fmt.Errorf("missing operation after pipeline name %q: use one of %s", args[0], strings.Join(pipelineOps, ", "))}
 			}
 			dir := pipeline.WorkDir("", args[0])
-			if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+			if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) && args[1] != "sync" {
 				return &usageError{fmt.Errorf("pipeline %q not found: no working folder %s; \"restload pipeline list\" shows the pipelines", args[0], dir)}
 			}
 			switch op := args[1]; op {
@@ -65,6 +73,10 @@ $RESTLOAD_DATA_DIR/pipelines (default ~/.restload/pipelines).
 				return failedJobs(out, dir)
 			case "schema":
 				return printSchemas(out, dir)
+			case "drop":
+				return dropResources(cmd, args[0], dataset, resources)
+			case "sync":
+				return syncPipeline(cmd, args[0], dataset)
 			default:
 				msg := fmt.Sprintf("unknown pipeline operation %q: use one of %s", op, strings.Join(pipelineOps, ", "))
 				if s := config.Closest(op, pipelineOps); s != "" {
@@ -74,6 +86,74 @@ $RESTLOAD_DATA_DIR/pipelines (default ~/.restload/pipelines).
 			}
 		},
 	}
+	cmd.Flags().StringSliceVar(&resources, "resources", nil, "with drop: comma-separated resources whose tables and state to drop")
+	cmd.Flags().StringVar(&dataset, "dataset", "", "with drop and sync: dataset to use when the working folder records none (default <source>_data)")
+	return cmd
+}
+
+// openPipeline opens the DuckDB destination of the named pipeline and
+// returns the pipeline with its source name.
+func openPipeline(name, dataset string) (*pipeline.Pipeline, string, func(), error) {
+	dir := pipeline.WorkDir("", name)
+	source := strings.TrimSuffix(name, "_pipeline")
+	path := name + ".duckdb"
+	if rec, err := pipeline.ReadRecord(dir); err == nil {
+		loc, ok := strings.CutPrefix(rec.Location, "duckdb:///")
+		if rec.DestinationName != "duckdb" || !ok {
+			return nil, "", nil, fmt.Errorf("pipeline %q loads to %s; only DuckDB is supported so far", name, rec.DestinationName)
+		}
+		path, source = loc, rec.Source
+		if dataset == "" {
+			dataset = rec.Dataset
+		}
+	}
+	if dataset == "" {
+		dataset = source + "_data"
+	}
+	if _, err := os.Stat(path); err != nil {
+		return nil, "", nil, &usageError{fmt.Errorf("database of pipeline %q not found at %s: run from the folder that holds it", name, path)}
+	}
+	dest, err := duckdb.Open(path)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	p, err := pipeline.New(pipeline.Config{Name: name, Dataset: dataset, Destination: dest, DestinationName: "duckdb"})
+	if err != nil {
+		dest.Close()
+		return nil, "", nil, &usageError{err}
+	}
+	return p, source, func() { dest.Close() }, nil
+}
+
+func dropResources(cmd *cobra.Command, name, dataset string, resources []string) error {
+	if len(resources) == 0 {
+		return &usageError{errors.New("drop needs --resources, such as --resources candidates,applications")}
+	}
+	p, source, done, err := openPipeline(name, dataset)
+	if err != nil {
+		return err
+	}
+	defer done()
+	dropped, err := p.Drop(cmd.Context(), source, resources)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "Dropped %d table(s) and the state of %s: %s\nThe next run loads them in full.\n",
+		len(dropped), strings.Join(resources, ", "), strings.Join(dropped, ", "))
+	return nil
+}
+
+func syncPipeline(cmd *cobra.Command, name, dataset string) error {
+	p, _, done, err := openPipeline(name, dataset)
+	if err != nil {
+		return err
+	}
+	defer done()
+	if err := p.Sync(cmd.Context()); err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "Restored the working folder %s from the destination\n", p.WorkDir())
+	return nil
 }
 
 func listPipelines(out io.Writer) error {

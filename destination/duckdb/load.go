@@ -92,6 +92,11 @@ func (l *loader) run(ctx context.Context) error {
 	if err := l.checkNotLoaded(ctx); err != nil {
 		return err
 	}
+	for _, t := range l.p.Drop {
+		if err := l.exec(ctx, "DROP TABLE IF EXISTS "+qualified(l.p.Dataset, t)); err != nil {
+			return fmt.Errorf("drop table %s: %w", t, err)
+		}
+	}
 	if err := migrate(ctx, l.conn, l.p.Dataset, l.p.Schema); err != nil {
 		return err
 	}

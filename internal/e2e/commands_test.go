@@ -85,3 +85,40 @@ func TestPipelineCommands(t *testing.T) {
 		})
 	}
 }
+
+// TestDropAndSync drops a resource and reloads it, then rebuilds an empty
+// working folder from the database and runs incrementally from it.
+func TestDropAndSync(t *testing.T) {
+	e := newEnv(t)
+	demo := []string{"run", "ashby", "--demo", "--demo-candidates", "60"}
+	if out, code := runBinary(t, e, demo...); code != 0 {
+		t.Fatalf("demo run: exit code %d:\n%s", code, out)
+	}
+	out, code := runBinary(t, e, "pipeline", pipelineName, "drop", "--resources", "candidates")
+	if code != 0 || !strings.Contains(out, "candidates__email_addresses") {
+		t.Fatalf("drop: exit code %d:\n%s", code, out)
+	}
+	out, code = runBinary(t, e, demo...)
+	if code != 0 || !strings.Contains(out, "- candidates: 60 row(s)") {
+		t.Errorf("run after the drop: exit code %d, want the 60 candidates reloaded:\n%s", code, out)
+	}
+	if strings.Contains(out, "- applications:") {
+		t.Errorf("run after the drop reloaded applications too:\n%s", out)
+	}
+
+	if err := os.RemoveAll(e.dataDir); err != nil {
+		t.Fatal(err)
+	}
+	out, code = runBinary(t, e, "pipeline", pipelineName, "sync")
+	if code != 0 || !strings.Contains(out, "Restored the working folder") {
+		t.Fatalf("sync: exit code %d:\n%s", code, out)
+	}
+	out, code = runBinary(t, e, "pipeline", pipelineName, "info")
+	if code != 0 || !strings.Contains(out, `ashby.candidates: {"sync_token":`) {
+		t.Errorf("info after sync: exit code %d, want the restored tokens:\n%s", code, out)
+	}
+	out, code = runBinary(t, e, demo...)
+	if code != 0 || strings.Contains(out, "- candidates:") {
+		t.Errorf("run after sync: exit code %d, want nothing new loaded:\n%s", code, out)
+	}
+}
