@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/restload/restload/dataset"
 	"github.com/restload/restload/destination"
 	"github.com/restload/restload/schema"
 	"github.com/restload/restload/source"
@@ -400,4 +401,31 @@ func lockDir(dir string) (func(), error) {
 		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 		f.Close()
 	}, nil
+}
+
+// Dataset returns the pipeline's dataset for reading loaded data back, as
+// rows or Arrow records. The destination must run SQL, as DuckDB does.
+func (p *Pipeline) Dataset(ctx context.Context) (*dataset.Dataset, error) {
+	db, ok := p.cfg.Destination.(dataset.SQLDestination)
+	if !ok {
+		return nil, fmt.Errorf("destination %s cannot be read back as a dataset", p.cfg.Destination.Location())
+	}
+	sch := p.current
+	if sch == nil {
+		// Before a run, the schema comes from the destination.
+		stored, err := p.cfg.Destination.State(ctx, p.cfg.Dataset, p.cfg.Name)
+		if err != nil {
+			return nil, fmt.Errorf("read pipeline state from %s: %w", p.cfg.Destination.Location(), err)
+		}
+		if stored != nil {
+			if st, err := decodeState(stored.State); err == nil {
+				for name := range st.Sources {
+					if sch, err = p.cfg.Destination.Schema(ctx, p.cfg.Dataset, name); err != nil {
+						return nil, err
+					}
+				}
+			}
+		}
+	}
+	return dataset.New(db.DB(), p.cfg.Dataset, sch), nil
 }
