@@ -7,6 +7,9 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/restload/restload/config"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -29,7 +32,7 @@ func newRootCommand() *cobra.Command {
 	}
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "warn", "log level on standard error: debug, info, warn or error")
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
+	root.SetFlagErrorFunc(flagError)
 	root.AddCommand(newRunCommand(g), newAshbyCommand(g), newPipelineCommand(), newQueryCommand(), newLintCommand(), newVersionCommand())
 	return root
 }
@@ -59,4 +62,20 @@ func newVersionCommand() *cobra.Command {
 			fmt.Fprintln(cmd.OutOrStdout(), "restload", version)
 		},
 	}
+}
+
+// flagError turns a flag parsing error into a usage error that names the
+// closest valid flag of the command, as a hint for a typo.
+func flagError(cmd *cobra.Command, err error) error {
+	msg := err.Error()
+	name, ok := strings.CutPrefix(msg, "unknown flag: --")
+	if !ok {
+		return &usageError{err}
+	}
+	var names []string
+	cmd.Flags().VisitAll(func(f *pflag.Flag) { names = append(names, f.Name) })
+	if s := config.Closest(name, names); s != "" {
+		return &usageError{fmt.Errorf("%s (did you mean --%s?)", msg, s)}
+	}
+	return &usageError{fmt.Errorf("%s; \"restload %s --help\" lists the flags", msg, cmd.Name())}
 }

@@ -96,7 +96,7 @@ func TestRunUsageErrors(t *testing.T) {
 		{"no key", []string{"run", "ashby"}, []string{"SOURCES__ASHBY__API_KEY", "--demo"}},
 		{"unknown destination", []string{"run", "ashby", "--demo", "--destination", "postgres"}, []string{`"postgres"`, "duckdb"}},
 		{"unknown source", []string{"run", "greenhouse"}, []string{`"greenhouse"`, "ashby"}},
-		{"unknown flag", []string{"run", "ashby", "--dmeo"}, []string{"--dmeo"}},
+		{"unknown flag", []string{"run", "ashby", "--dmeo"}, []string{"--dmeo", "did you mean --demo?"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
