@@ -5,7 +5,7 @@ package config
 func closest(s string, candidates []string) string {
 	best, bestDist := "", len(s)/2+2
 	for _, c := range candidates {
-		if d := editDistance(s, c); d < bestDist {
+		if d := EditDistance(s, c); d < bestDist {
 			best, bestDist = c, d
 		}
 	}
@@ -16,8 +16,8 @@ func closest(s string, candidates []string) string {
 // command names with it.
 func Closest(s string, candidates []string) string { return closest(s, candidates) }
 
-// editDistance is the Levenshtein distance between a and b in bytes.
-func editDistance(a, b string) int {
+// EditDistance returns the Levenshtein distance between a and b in bytes.
+func EditDistance(a, b string) int {
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
 	for j := range prev {

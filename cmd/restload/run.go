@@ -94,6 +94,26 @@ secrets come from SOURCES__<NAME>__<SECRET> or .restload/secrets.toml.`,
 	return cmd
 }
 
+// setupRun reads the configuration, builds the logger and checks the
+// flags that every source shares.
+func setupRun(cmd *cobra.Command, g *globalFlags, f *runFlags) (*config.Resolver, *slog.Logger, error) {
+	conf, err := loadConfig(cmd, g)
+	if err != nil {
+		return nil, nil, err
+	}
+	logger, err := g.logger(cmd.ErrOrStderr())
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, w := range conf.Warnings {
+		logger.Warn(w)
+	}
+	if err := checkRunFlags(f); err != nil {
+		return nil, nil, err
+	}
+	return conf, logger, nil
+}
+
 // checkRunFlags validates the flags that every source shares.
 func checkRunFlags(f *runFlags) error {
 	if f.destination != "duckdb" {
@@ -111,18 +131,8 @@ func checkRunFlags(f *runFlags) error {
 }
 
 func runAshby(cmd *cobra.Command, g *globalFlags, f *runFlags) error {
-	conf, err := loadConfig(cmd, g)
+	conf, logger, err := setupRun(cmd, g, f)
 	if err != nil {
-		return err
-	}
-	logger, err := g.logger(cmd.ErrOrStderr())
-	if err != nil {
-		return err
-	}
-	for _, w := range conf.Warnings {
-		logger.Warn(w)
-	}
-	if err := checkRunFlags(f); err != nil {
 		return err
 	}
 	if f.demoCandidates < 0 {
@@ -169,18 +179,8 @@ func runAshby(cmd *cobra.Command, g *globalFlags, f *runFlags) error {
 
 // runDefinition runs a declarative source definition.
 func runDefinition(cmd *cobra.Command, g *globalFlags, f *runFlags) error {
-	conf, err := loadConfig(cmd, g)
+	conf, logger, err := setupRun(cmd, g, f)
 	if err != nil {
-		return err
-	}
-	logger, err := g.logger(cmd.ErrOrStderr())
-	if err != nil {
-		return err
-	}
-	for _, w := range conf.Warnings {
-		logger.Warn(w)
-	}
-	if err := checkRunFlags(f); err != nil {
 		return err
 	}
 	def, err := rest.LoadFile(f.sourceFile)

@@ -12,6 +12,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/restload/restload/config"
 	"github.com/restload/restload/schema"
 )
 
@@ -488,7 +489,7 @@ func joinPath(path, key string) string {
 func suggestion(key string, valid []string) string {
 	best, bestDist := "", -1
 	for _, v := range valid {
-		dist := levenshtein(strings.ToLower(key), v)
+		dist := config.EditDistance(strings.ToLower(key), v)
 		if bestDist < 0 || dist < bestDist {
 			best, bestDist = v, dist
 		}
@@ -497,27 +498,6 @@ func suggestion(key string, valid []string) string {
 		return ""
 	}
 	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-// levenshtein returns the edit distance between a and b in bytes.
-func levenshtein(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // closest returns the element of valid nearest to s, for messages that
