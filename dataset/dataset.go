@@ -90,7 +90,7 @@ func (t *Table) selectAll(ctx context.Context) (*sql.Rows, error) {
 		found = found || n == t.name
 	}
 	if !found {
-		return nil, fmt.Errorf("read %s.%s: %w; the dataset holds: %s", t.d.name, t.name, ErrNotFound, strings.Join(tables, ", "))
+		return nil, fmt.Errorf("read %s.%s: %w; the dataset contains: %s", t.d.name, t.name, ErrNotFound, strings.Join(tables, ", "))
 	}
 	q := fmt.Sprintf(`SELECT * FROM %s.%s`, quote(t.d.name), quote(t.name))
 	if t.d.schema != nil {
@@ -117,12 +117,27 @@ func (t *Table) Rows(ctx context.Context) ([]map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	cols, err := rows.Columns()
+	cols, records, err := ScanAll(rows)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("read %s.%s: %w", t.d.name, t.name, err)
 	}
-	var out []map[string]any
+	out := make([]map[string]any, len(records))
+	for i, r := range records {
+		out[i] = make(map[string]any, len(cols))
+		for j, c := range cols {
+			out[i][c] = r[j]
+		}
+	}
+	return out, nil
+}
+
+// ScanAll reads every row of rows, as the driver's values in column
+// order, and closes rows.
+func ScanAll(rows *sql.Rows) (cols []string, records [][]any, err error) {
+	defer rows.Close()
+	if cols, err = rows.Columns(); err != nil {
+		return nil, nil, err
+	}
 	for rows.Next() {
 		vals := make([]any, len(cols))
 		ptrs := make([]any, len(cols))
@@ -130,15 +145,11 @@ func (t *Table) Rows(ctx context.Context) ([]map[string]any, error) {
 			ptrs[i] = &vals[i]
 		}
 		if err := rows.Scan(ptrs...); err != nil {
-			return nil, fmt.Errorf("read %s.%s: %w", t.d.name, t.name, err)
+			return nil, nil, err
 		}
-		m := make(map[string]any, len(cols))
-		for i, c := range cols {
-			m[c] = vals[i]
-		}
-		out = append(out, m)
+		records = append(records, vals)
 	}
-	return out, rows.Err()
+	return cols, records, rows.Err()
 }
 
 func quote(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }

@@ -113,6 +113,25 @@ func loadIDMicros(id string) (int64, bool) {
 	return s*1e6 + us, true
 }
 
+// subfolders returns the names of the folders in root, sorted; a root
+// that does not exist has none.
+func subfolders(root string) ([]string, error) {
+	entries, err := os.ReadDir(root)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range entries {
+		if e.IsDir() {
+			names = append(names, e.Name())
+		}
+	}
+	return names, nil
+}
+
 // readManifest reads the manifest of the package in dir. It returns
 // os.ErrNotExist (wrapped) for a folder without one.
 func readManifest(dir string) (*Manifest, error) {
@@ -176,19 +195,14 @@ func syncDir(dir string) error {
 
 // listPackages returns the package folders under root sorted by load id.
 func listPackages(root string) ([]string, error) {
-	entries, err := os.ReadDir(root)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
+	names, err := subfolders(root)
 	if err != nil {
-		return nil, fmt.Errorf("list load packages in %s: %w", root, err)
+		return nil, fmt.Errorf("list load packages: %w", err)
 	}
 	var ids []string
-	for _, e := range entries {
-		if e.IsDir() {
-			if _, ok := loadIDMicros(e.Name()); ok {
-				ids = append(ids, e.Name())
-			}
+	for _, name := range names {
+		if _, ok := loadIDMicros(name); ok {
+			ids = append(ids, name)
 		}
 	}
 	sort.Slice(ids, func(i, j int) bool {

@@ -14,8 +14,9 @@ import (
 // pipeline loads to.
 const RecordFile = "pipeline.json"
 
-// Record is what a working folder records about its pipeline, so that the
-// inspection commands can find the destination without flags.
+// Record is the pipeline's description in its working folder: source,
+// dataset and destination, so that the inspection commands find the
+// destination without flags.
 type Record struct {
 	Pipeline        string    `json:"pipeline"`
 	Source          string    `json:"source"`
@@ -62,24 +63,10 @@ func WorkDir(dataDir, name string) string {
 // List returns the names of the pipelines with a working folder under
 // dataDir (empty means DataDir()), sorted.
 func List(dataDir string) ([]string, error) {
-	if dataDir == "" {
-		dataDir = DataDir()
-	}
-	root := filepath.Join(dataDir, "pipelines")
-	entries, err := os.ReadDir(root)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
+	names, err := subfolders(WorkDir(dataDir, ""))
 	if err != nil {
-		return nil, fmt.Errorf("list pipelines in %s: %w", root, err)
+		return nil, fmt.Errorf("list pipelines: %w", err)
 	}
-	var names []string
-	for _, e := range entries {
-		if e.IsDir() {
-			names = append(names, e.Name())
-		}
-	}
-	sort.Strings(names)
 	return names, nil
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/restload/restload/dataset"
 	"github.com/restload/restload/destination/duckdb"
 	"github.com/restload/restload/pipeline"
 )
@@ -59,7 +60,6 @@ Tables live in the pipeline's dataset, so name them with it:
 			if err != nil {
 				return fmt.Errorf("query failed: %w", err)
 			}
-			defer rows.Close()
 			return printRows(cmd.OutOrStdout(), rows, format)
 		},
 	}
@@ -69,23 +69,8 @@ Tables live in the pipeline's dataset, so name them with it:
 
 // printRows writes all rows in the given format.
 func printRows(out io.Writer, rows *sql.Rows, format string) error {
-	cols, err := rows.Columns()
+	cols, records, err := dataset.ScanAll(rows)
 	if err != nil {
-		return err
-	}
-	var records [][]any
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return fmt.Errorf("read row: %w", err)
-		}
-		records = append(records, vals)
-	}
-	if err := rows.Err(); err != nil {
 		return fmt.Errorf("query failed: %w", err)
 	}
 	switch format {
