@@ -10,9 +10,9 @@
 //     folder (the current folder unless set);
 //  3. ~/.restload/secrets.toml, then ~/.restload/config.toml.
 //
-// Fields marked secret are never read from a config.toml file: a secret
-// found there is an error that says to move it to secrets.toml, so that
-// config.toml can be shared and committed safely.
+// Fields marked secret are never read from a config.toml file, so that
+// config.toml can be shared and committed safely. A secret found there is
+// an error whose message names secrets.toml as the place to move it.
 package config
 
 import (
@@ -31,7 +31,7 @@ import (
 // in the home folder.
 const FolderName = ".restload"
 
-// Options says where Load looks. Zero values use the process's current
+// Options sets where Load looks. Zero values use the process's current
 // folder, home folder and environment.
 type Options struct {
 	// ProjectDir holds the project's .restload folder; empty means the

@@ -68,7 +68,7 @@
 // takes any scalar as text, and such a json column any value. Any other
 // value goes to the variant column <column>__v_<type>, marked Variant
 // and created on first need. No value is dropped or cut unless a PII
-// mode or a contract says so.
+// mode or a contract requires it.
 //
 // # Column hints
 //

@@ -366,9 +366,9 @@ func (p *Pipeline) finishPending(ctx context.Context, info *LoadInfo) error {
 
 // stale returns why a pending package must not be loaded, or "" when it
 // may. A package extracted on top of a state that the destination no
-// longer holds (its file was deleted, or the dataset changed) carries sync
-// tokens for data the destination lacks: loading it would lose that data
-// for good, while discarding it only costs a new extract.
+// longer contains (its file was deleted, or the dataset changed) carries
+// sync tokens for data the destination lacks. Loading it would lose that
+// data for good, while discarding it only costs a new extract.
 func (p *Pipeline) stale(ctx context.Context, m *Manifest) (string, error) {
 	done, err := p.cfg.Destination.HasLoad(ctx, p.cfg.Dataset, m.LoadID)
 	if err != nil {

@@ -42,7 +42,7 @@ func (p *Pipeline) extract(ctx context.Context, src source.Source) (string, *Man
 	if c, ok := src.(Concurrent); ok {
 		limit = max(1, c.Concurrency())
 	}
-	// Resources start in their order, at most limit at a time; each writes
+	// Resources start in their order, at most limit at a time. Each writes
 	// its own file, and the results are read back in order below, so the
 	// package is the same whatever the timing.
 	sem := make(chan struct{}, limit)
@@ -101,7 +101,7 @@ type Concurrent interface {
 	Concurrency() int
 }
 
-// extractResult is what extracting one resource produced.
+// extractResult is the outcome of extracting one resource.
 type extractResult struct {
 	res     *ExtractedResource
 	state   json.RawMessage

@@ -49,8 +49,8 @@ const (
 	History WriteDisposition = "history"
 )
 
-// MergeStrategy is how a merge table combines new versions of objects
-// with the stored ones.
+// MergeStrategy is the method by which a merge table combines new
+// versions of objects with the stored ones.
 type MergeStrategy string
 
 // The merge strategies.
@@ -65,8 +65,9 @@ const (
 	Upsert MergeStrategy = "upsert"
 )
 
-// PIIMode is how the normalizer treats a column that holds personal data.
-// Values are transformed before they are written to any file.
+// PIIMode is the treatment the normalizer gives a column that holds
+// personal data. Values are transformed before they are written to any
+// file.
 type PIIMode string
 
 // The PII modes.
@@ -113,7 +114,7 @@ const (
 	// ColumnListIndex is the 0-based position of a child row in its list.
 	ColumnListIndex = "_rl_list_idx"
 	// ColumnRowHash is a content hash of a root row of a history table
-	// and of its child rows, which tells whether an object changed.
+	// and of its child rows, which shows whether an object changed.
 	ColumnRowHash = "_rl_row_hash"
 	// ColumnValidFrom is when a row of a history table became the
 	// current version of its object: the creation time of its load
@@ -151,8 +152,8 @@ type Column struct {
 	// (Desc) or lowest (Asc) value of this column among the rows of one
 	// key in a package, rather than the last one.
 	DedupSort SortOrder `json:"dedup_sort,omitempty" yaml:"dedup_sort,omitempty"`
-	// PII is how the normalizer transformed the column's values: hashed
-	// or masked. Dropped columns do not exist.
+	// PII is the transformation the normalizer applied to the column's
+	// values, hashed or masked. Dropped columns do not exist.
 	PII PIIMode `json:"pii,omitempty" yaml:"pii,omitempty"`
 	// Variant marks a column made for values that did not fit the type of
 	// the column whose name it extends (<column>__v_<type>).

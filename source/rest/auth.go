@@ -156,7 +156,7 @@ type redactor struct {
 }
 
 // sensitiveParams are query parameter names whose values are hidden in
-// every URL shown, whatever the definition says.
+// every URL shown, whatever the definition sets.
 var sensitiveParams = []string{"api_key", "apikey", "api-key", "key", "token", "access_token",
 	"access-token", "secret", "client_secret", "password", "pwd", "signature", "sig"}
 

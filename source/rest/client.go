@@ -38,7 +38,7 @@ type ResponseError struct {
 	// URL is the request URL with its secrets redacted.
 	URL        string
 	StatusCode int
-	// Reason says what is wrong with the response.
+	// Reason describes what is wrong with the response.
 	Reason string
 	// Body is the start of the response body, secrets redacted.
 	Body string
