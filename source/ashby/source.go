@@ -75,26 +75,53 @@ var _ source.Source = (*Source)(nil)
 // apiKeySecret is the secret name the definition gives the API key.
 const apiKeySecret = "ashby_api_key"
 
-// New checks cfg and returns the source.
+// New checks cfg and returns the source built from Definition.
 func New(cfg Config) (*Source, error) {
-	cfg.APIKey = strings.TrimSpace(cfg.APIKey)
-	if cfg.APIKey == "" {
-		return nil, errors.New("missing Ashby API key: set SOURCES__ASHBY__API_KEY")
-	}
 	base, err := checkBaseURL(cfg.BaseURL)
 	if err != nil {
 		return nil, err
 	}
+	return NewFromDefinition(Definition(base), cfg)
+}
+
+// NewFromDefinition returns the Ashby source built from def, a definition
+// that started as Definition's and may have been edited: resources
+// removed, bodies or hints changed. It registers the Ashby hooks and the
+// API key secret as New does. cfg.BaseURL, when set, replaces the
+// definition's base URL; the retry settings of cfg replace the
+// definition's retry block.
+func NewFromDefinition(def *rest.Config, cfg Config) (*Source, error) {
+	cfg.APIKey = strings.TrimSpace(cfg.APIKey)
+	if cfg.APIKey == "" {
+		return nil, errors.New("missing Ashby API key: set SOURCES__ASHBY__API_KEY")
+	}
+	if def == nil {
+		return nil, errors.New("no Ashby definition: start from ashby.Definition")
+	}
+	// A shallow copy suffices: only client settings change below.
+	copied := *def
+	def = &copied
+	if cfg.BaseURL != "" {
+		def.Client.BaseURL = cfg.BaseURL
+	}
+	base, err := checkBaseURL(def.Client.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	def.Client.BaseURL = base
+	var names []string
+	for _, r := range def.Resources {
+		names = append(names, r.Name)
+	}
 	for _, name := range cfg.Resources {
-		if !slices.Contains(ResourceNames(), name) {
-			return nil, fmt.Errorf("unknown Ashby resource %q: choose from %s", name, strings.Join(ResourceNames(), ", "))
+		if !slices.Contains(names, name) {
+			return nil, fmt.Errorf("unknown Ashby resource %q: choose from %s", name, strings.Join(names, ", "))
 		}
 	}
 	logger := cfg.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	def := Definition(base)
 	def.Client.Retry = rest.Retry{
 		MaxAttempts:  cmp(cfg.MaxRetries, 6) + 1,
 		Backoff:      rest.Duration(cmp(cfg.RetryDelay, time.Second)),
