@@ -63,6 +63,11 @@ type Package struct {
 	// source now returns empty. A listed table that Schema lacks, because
 	// a contract kept it from being created, is skipped.
 	Tables []string
+	// Complete lists the root tables whose resource listed every object
+	// in this package. In those of them with SoftDelete, the stored rows
+	// whose primary key the package lacks get _rl_deleted_at set to
+	// CreatedAt, unless it is set already; rows in the package are live.
+	Complete []string
 	// State is the pipeline state after this package, stored in the same
 	// transaction as the rows. Nil leaves the stored state unchanged.
 	State json.RawMessage

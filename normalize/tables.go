@@ -262,6 +262,10 @@ var historyColumns = []schema.Column{
 	{Name: schema.ColumnValidTo, Type: schema.Timestamp, Nullable: true, System: true},
 }
 
+// deletedAtColumn is the system column of a root table with SoftDelete;
+// the destination sets it.
+var deletedAtColumn = schema.Column{Name: schema.ColumnDeletedAt, Type: schema.Timestamp, Nullable: true, System: true}
+
 func newColumn(c *schema.Column) *column {
 	key := make([]byte, 0, len(c.Name)+4)
 	key = append(key, ',', '"')
@@ -358,11 +362,15 @@ func (n *Normalizer) setupRoot(t *table) {
 		strategy = r.hints.MergeStrategy
 	}
 	retire := r.history && r.hints.RetireAbsent
-	if t.t.MergeStrategy != strategy || t.t.RetireAbsent != retire {
-		t.t.MergeStrategy, t.t.RetireAbsent = strategy, retire
+	soft := r.disposition == schema.Merge && r.hints.SoftDelete
+	if t.t.MergeStrategy != strategy || t.t.RetireAbsent != retire || t.t.SoftDelete != soft {
+		t.t.MergeStrategy, t.t.RetireAbsent, t.t.SoftDelete = strategy, retire, soft
 		n.changed()
 	}
 	n.syncRoles(t)
+	if soft && t.cols[schema.ColumnDeletedAt] == nil {
+		n.addColumn(t, deletedAtColumn)
+	}
 	if r.history {
 		for _, hc := range historyColumns {
 			if t.cols[hc.Name] == nil {

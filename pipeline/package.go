@@ -66,6 +66,10 @@ type ExtractedResource struct {
 	File  string `json:"file"`
 	Items int64  `json:"items"`
 	Pages int64  `json:"pages"`
+	// Complete records that the extract listed every object of the
+	// resource (source.MarkComplete), so that loading marks the stored
+	// rows it lacks as deleted.
+	Complete bool `json:"complete,omitempty"`
 }
 
 // FailedResource names a resource whose extract failed and why.

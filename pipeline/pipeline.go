@@ -45,6 +45,11 @@ type Config struct {
 	// The same key gives the same hashes across runs, so hashed values
 	// still join; without a key such a column fails the normalize step.
 	PIIHashKey []byte
+	// FullRefresh makes every run extract each resource from scratch, as
+	// on a first run, ignoring its stored state (sync tokens, cursors)
+	// but keeping its tables. Resources that then list every object mark
+	// the stored rows they no longer return as deleted.
+	FullRefresh bool
 }
 
 // Pipeline moves data from sources into one dataset of one destination.

@@ -144,7 +144,13 @@ func (p *Pipeline) extractResource(ctx context.Context, dir, srcName string, r s
 		progress.PageExtracted(r.Name(), res.Pages, res.Items)
 		return nil
 	}
-	state, err := r.Extract(ctx, p.state.Resource(srcName, r.Name()), emit)
+	stored := p.state.Resource(srcName, r.Name())
+	if p.cfg.FullRefresh {
+		stored = nil
+	}
+	ectx, complete := source.WithCompletion(ctx)
+	state, err := r.Extract(ectx, stored, emit)
+	res.Complete = err == nil && complete()
 	if err == nil {
 		err = w.Flush()
 	}
@@ -269,6 +275,9 @@ func (p *Pipeline) load(ctx context.Context, dir string, m *Manifest, info *Load
 	pkg.CreatedAt = m.CreatedAt
 	for _, res := range m.Resources {
 		pkg.Tables = append(pkg.Tables, res.Hints.Table)
+		if res.Complete {
+			pkg.Complete = append(pkg.Complete, res.Hints.Table)
+		}
 	}
 	for _, f := range m.Files {
 		pkg.Jobs = append(pkg.Jobs, destination.Job{Table: f.Table, Path: filepath.Join(dir, f.Path)})

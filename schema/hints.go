@@ -35,6 +35,11 @@ type Hints struct {
 	// the current rows of objects that are not in its package. Set it for
 	// sources that return every object on each run.
 	RetireAbsent bool `json:"retire_absent,omitempty"`
+	// SoftDelete applies to write disposition Merge: the root table gets
+	// the column _rl_deleted_at, and a load whose package lists the
+	// resource in full (see source.MarkComplete) sets it on the stored
+	// rows that the package lacks. A row that comes back is live again.
+	SoftDelete bool `json:"soft_delete,omitempty"`
 	// Columns holds hints for single fields, keyed by their path in an
 	// item. A path names the members from the item down to the field,
 	// separated by "." or "__"; each member is matched after
@@ -311,6 +316,12 @@ func (h *Hints) validateDisposition(hasPK bool) error {
 	}
 	if h.RetireAbsent && wd != History {
 		return fmt.Errorf("retire absent applies only to write disposition history, not %s", wd)
+	}
+	if h.SoftDelete && wd != Merge {
+		return fmt.Errorf("soft delete applies only to write disposition merge, not %s", wd)
+	}
+	if h.SoftDelete && !hasPK {
+		return errors.New("soft delete needs a primary key to tell which stored rows a listing lacks")
 	}
 	return nil
 }

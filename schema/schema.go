@@ -123,6 +123,10 @@ const (
 	// ColumnValidTo is when a row of a history table stopped being the
 	// current version of its object; NULL while it is current.
 	ColumnValidTo = "_rl_valid_to"
+	// ColumnDeletedAt is when a complete listing of the source first
+	// lacked the object of a root row, for tables with SoftDelete; NULL
+	// while the source still returns the object.
+	ColumnDeletedAt = "_rl_deleted_at"
 )
 
 // System tables that every dataset holds.
@@ -176,8 +180,13 @@ type Table struct {
 	// RetireAbsent makes a history load close the current rows of
 	// objects that the package does not contain, for sources that
 	// return every object on each run.
-	RetireAbsent bool      `json:"retire_absent,omitempty" yaml:"retire_absent,omitempty"`
-	Columns      []*Column `json:"columns" yaml:"-"`
+	RetireAbsent bool `json:"retire_absent,omitempty" yaml:"retire_absent,omitempty"`
+	// SoftDelete makes a merge load that lists the resource in full
+	// (destination.Package.Complete) set _rl_deleted_at on the stored
+	// rows whose keys the package lacks, instead of keeping them as live
+	// or removing them.
+	SoftDelete bool      `json:"soft_delete,omitempty" yaml:"soft_delete,omitempty"`
+	Columns    []*Column `json:"columns" yaml:"-"`
 }
 
 // Column returns the column with the given name, or nil.

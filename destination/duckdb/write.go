@@ -34,8 +34,41 @@ func (l *loader) write(ctx context.Context, root *schema.Table) error {
 	default:
 		err = fmt.Errorf("unknown write disposition %q", disposition)
 	}
+	if err == nil && disposition == schema.Merge && root.SoftDelete && l.complete(root) {
+		err = l.markDeleted(ctx, root)
+	}
 	if err != nil {
 		return fmt.Errorf("write %s table %s from %s: %w", disposition, root.Name, l.files(tree), err)
+	}
+	return nil
+}
+
+// complete reports whether the package lists every object of root's
+// resource.
+func (l *loader) complete(root *schema.Table) bool {
+	for _, name := range l.p.Complete {
+		if name == root.Name || name == root.Resource {
+			return true
+		}
+	}
+	return false
+}
+
+// markDeleted sets _rl_deleted_at on the live rows of root whose primary
+// key has no staged row: objects that a complete listing no longer
+// returned. Their child rows stay, reachable through the root row.
+func (l *loader) markDeleted(ctx context.Context, root *schema.Table) error {
+	pk := root.PrimaryKey()
+	if len(pk) == 0 || root.Column(schema.ColumnDeletedAt) == nil {
+		return fmt.Errorf("table %s tracks deletes but lacks a primary key or the %s column", root.Name, schema.ColumnDeletedAt)
+	}
+	q := fmt.Sprintf("UPDATE %s AS t SET %s = ? WHERE t.%s IS NULL",
+		qualified(l.p.Dataset, root.Name), ident(schema.ColumnDeletedAt), ident(schema.ColumnDeletedAt))
+	if s, ok := l.stages[root.Name]; ok {
+		q += fmt.Sprintf(" AND NOT EXISTS (SELECT 1 FROM %s AS s WHERE %s)", s.ref(), keyMatch("t", "s", pk))
+	}
+	if err := l.exec(ctx, q, l.p.CreatedAt.UTC()); err != nil {
+		return fmt.Errorf("mark rows of table %s deleted: %w", root.Name, err)
 	}
 	return nil
 }

@@ -62,8 +62,15 @@ func (e *retryError) Unwrap() error { return e.err }
 // request is retried as after a 5xx status.
 func Retryable(err error) error { return &retryError{err: err} }
 
+// ErrIgnore, returned (or wrapped) by a response hook, ignores the
+// response as the action "ignore" does: the request chain ends as if an
+// empty last page had arrived, and the listing no longer counts as
+// complete. A hook uses it for answers such as "this parent no longer
+// exists" that should skip one parent rather than fail the resource.
+var ErrIgnore = errors.New("response ignored")
+
 // errIgnored reports a response that a response action ignored.
-var errIgnored = errors.New("response ignored")
+var errIgnored = ErrIgnore
 
 // client sends requests with rate limiting and retries.
 type client struct {

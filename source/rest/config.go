@@ -92,6 +92,12 @@ type Resource struct {
 	// the current rows of objects that the run did not return. Set it
 	// only for endpoints that list every object on every run.
 	RetireAbsent *bool `yaml:"retire_absent"`
+	// SoftDelete applies to write disposition merge: the table gets the
+	// column _rl_deleted_at, and a run that lists every object (no
+	// parent, no incremental filter, no processing steps, no ignored
+	// response, not cut by max_pages) sets it on the stored rows the run
+	// did not return. A row that comes back is live again.
+	SoftDelete *bool `yaml:"soft_delete"`
 	// Columns holds hints for single fields, keyed by the field's path in
 	// an item: member names separated by "." (or "__"), each compared
 	// after normalization, so "emailAddress" and "email_address" are the

@@ -14,7 +14,8 @@
 // A resource names its table (table_name) and sets its primary_key,
 // merge_key, write_disposition (append, replace, merge or history, and
 // for merge a strategy: delete-insert or upsert), retire_absent for
-// history, max_table_nesting, a schema_contract, opt-in detections and
+// history, soft_delete for merge (rows that a full listing lacks get
+// _rl_deleted_at), max_table_nesting, a schema_contract, opt-in detections and
 // column hints. Column hints are keyed by the path of a field in the
 // items, camelCase or not, with "." between nested members; each sets
 // primary_key, merge_key, nullable, data_type, pii (hash, mask or drop),
@@ -109,6 +110,6 @@
 // items of runs in which it failed. dlt's merge strategy scd2 is the
 // write disposition history here, which retires objects missing from a
 // run only when retire_absent is set. Column hints are keyed by field
-// paths rather than column names; pii, retire_absent and per-resource
-// detections have no dlt counterpart.
+// paths rather than column names; pii, retire_absent, soft_delete and
+// per-resource detections have no dlt counterpart.
 package rest

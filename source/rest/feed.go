@@ -24,6 +24,9 @@ type feed struct {
 	// it returned.
 	start, end json.RawMessage
 	spool      *spool
+	// complete is set when the parent's listing held every object, so
+	// that its dependents' listings can be complete too.
+	complete bool
 }
 
 // begin starts recording a run of the parent that starts from state.
@@ -37,41 +40,43 @@ func (f *feed) begin(state json.RawMessage) (*spool, error) {
 	if f.spool != nil {
 		f.spool.close()
 	}
-	f.started, f.ok, f.done = true, false, make(chan struct{})
+	f.started, f.ok, f.complete, f.done = true, false, false, make(chan struct{})
 	f.start, f.end, f.spool = state, nil, sp
 	return sp, nil
 }
 
-// finish ends the recording with the parent's outcome.
-func (f *feed) finish(end json.RawMessage, extractErr error) error {
+// finish ends the recording with the parent's outcome; complete tells
+// whether its listing held every object.
+func (f *feed) finish(end json.RawMessage, complete bool, extractErr error) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	err := extractErr
 	if err == nil {
 		err = f.spool.finish()
 	}
-	f.ok, f.end = err == nil, end
+	f.ok, f.end, f.complete = err == nil, end, err == nil && complete
 	close(f.done)
 	return err
 }
 
 // wait returns the recording of the parent's run in progress or done. ok
-// is false when the parent did not start in this run or failed.
-func (f *feed) wait(ctx context.Context) (sp *spool, start, end json.RawMessage, ok bool) {
+// is false when the parent did not start in this run or failed; complete
+// tells whether the parent's listing held every object.
+func (f *feed) wait(ctx context.Context) (sp *spool, start, end json.RawMessage, complete, ok bool) {
 	f.mu.Lock()
 	started, done := f.started, f.done
 	f.mu.Unlock()
 	if !started {
-		return nil, nil, nil, false
+		return nil, nil, nil, false, false
 	}
 	select {
 	case <-ctx.Done():
-		return nil, nil, nil, false
+		return nil, nil, nil, false, false
 	case <-done:
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.spool, f.start, f.end, f.ok
+	return f.spool, f.start, f.end, f.complete, f.ok
 }
 
 func (f *feed) close() error {

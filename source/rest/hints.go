@@ -144,6 +144,9 @@ func mergeHintKeys(m *Resource, d, r Resource) {
 	if r.RetireAbsent != nil {
 		m.RetireAbsent = r.RetireAbsent
 	}
+	if r.SoftDelete != nil {
+		m.SoftDelete = r.SoftDelete
+	}
 	m.Columns = mergeColumns(d.Columns, r.Columns)
 	if r.SchemaContract != (schema.Contract{}) {
 		m.SchemaContract = r.SchemaContract
@@ -223,6 +226,7 @@ func buildHints(r *Resource, table string) schema.Hints {
 		MaxNesting:       r.MaxTableNesting,
 		MergeStrategy:    r.MergeStrategy,
 		RetireAbsent:     r.RetireAbsent != nil && *r.RetireAbsent,
+		SoftDelete:       r.SoftDelete != nil && *r.SoftDelete,
 		Columns:          maps.Clone(r.Columns),
 		Contract:         r.SchemaContract,
 	}
@@ -373,5 +377,11 @@ func checkKeys(c *checker, h *schema.Hints, at string) {
 	}
 	if h.RetireAbsent && wd != schema.History {
 		c.add(at+".retire_absent", "retire_absent applies only to write_disposition history, not %s", wd)
+	}
+	switch {
+	case h.SoftDelete && wd != schema.Merge:
+		c.add(at+".soft_delete", "soft_delete applies only to write_disposition merge, not %s", wd)
+	case h.SoftDelete && !pk:
+		c.add(at+".soft_delete", "soft_delete needs primary_key to tell which stored rows a full listing lacks")
 	}
 }

@@ -97,6 +97,13 @@ func (m *maxPager) next(resp *Response, n int, req *pageRequest) (bool, error) {
 	return m.pager.next(resp, n, req)
 }
 
+// capped reports whether pg stopped because max_pages was reached, so
+// that more pages may have followed.
+func capped(pg pager) bool {
+	m, ok := pg.(*maxPager)
+	return ok && m.pages >= m.max
+}
+
 // linkPager follows a next URL from the JSON body (fromBody set) or from
 // the Link header (rel set).
 type linkPager struct {

@@ -38,6 +38,9 @@ type resource struct {
 	paginator *Paginator
 	// own holds the parent items this resource listed itself.
 	own *spool
+	// filters is set when a processing step may drop items, so that a
+	// listing never counts as complete.
+	filters bool
 }
 
 var _ source.Resource = (*resource)(nil)
@@ -53,6 +56,8 @@ func (r *resource) bind(h *Hooks) {
 	for _, a := range sp.actions {
 		r.actions = append(r.actions, compiledAction{ResponseAction: a, hook: h.Response[a.Hook]})
 	}
+	// Filters, maps and yield maps may all drop items.
+	r.filters = len(sp.res.ProcessingSteps) > 0
 	for _, st := range sp.res.ProcessingSteps {
 		switch {
 		case st.Filter != "":
@@ -108,14 +113,21 @@ func (r *resource) Extract(ctx context.Context, state json.RawMessage, emit func
 	if err != nil {
 		return nil, err
 	}
+	// Dependents learn whether this listing was complete; the caller
+	// learns it too.
+	outer := ctx
+	ctx, complete := source.WithCompletion(ctx)
 	next, err := r.extract(ctx, state, func(items []json.RawMessage) error {
 		if err := r.record(sp, items); err != nil {
 			return err
 		}
 		return emit(items)
 	})
-	if ferr := r.feed.finish(next, err); err == nil && ferr != nil {
+	if ferr := r.feed.finish(next, complete(), err); err == nil && ferr != nil {
 		return nil, ferr
+	}
+	if err == nil && complete() {
+		source.MarkComplete(outer)
 	}
 	return next, err
 }
@@ -224,9 +236,12 @@ func (r *resource) extract(ctx context.Context, raw json.RawMessage, emit func([
 		return nil, fmt.Errorf("%s: %w", r.spec.name, err)
 	}
 	if r.hook == nil {
-		es, _, err := r.list(ctx, st, Extra{}, emit)
+		es, listing, err := r.list(ctx, st, Extra{}, emit)
 		if err != nil {
 			return nil, err
+		}
+		if listing.Complete {
+			source.MarkComplete(ctx)
 		}
 		return encodeState(nil, es)
 	}
@@ -254,17 +269,20 @@ func (r *resource) list(ctx context.Context, st *state, extra Extra, emit func([
 			return nil, nil, fmt.Errorf("%s: %w", r.spec.name, err)
 		}
 	}
-	listing := &Listing{}
+	listing := &Listing{Complete: r.parent == nil && r.spec.incr == nil && !r.filters}
 	es := &engineState{}
 	if r.parent == nil {
 		if err := r.chain(ctx, nil, run, extra, listing, emit); err != nil {
 			return nil, listing, err
 		}
 	} else {
-		recs, parentState, err := r.parentRecords(ctx, st.parent)
+		recs, parentState, parentComplete, err := r.parentRecords(ctx, st.parent)
 		if err != nil {
 			return nil, listing, err
 		}
+		// Every parent's children were asked for only when the parent
+		// listing held every parent.
+		listing.Complete = parentComplete && r.spec.incr == nil && !r.filters
 		err = recs.each(func(raw json.RawMessage) error {
 			var rec map[string]json.RawMessage
 			if err := json.Unmarshal(raw, &rec); err != nil {
@@ -324,6 +342,7 @@ func (r *resource) chain(ctx context.Context, rec map[string]json.RawMessage, ru
 		}
 		resp, err := r.src.client.do(ctx, req)
 		if errors.Is(err, errIgnored) {
+			listing.Complete = false
 			r.logger.Debug("response ignored by a response action", "url", r.src.client.redact.url(&u), "page", page)
 			return nil
 		}
@@ -358,6 +377,9 @@ func (r *resource) chain(ctx context.Context, rec map[string]json.RawMessage, ru
 			return fmt.Errorf("page %d of %s at %s: %w", page, sp.name, resp.URL, err)
 		}
 		if !more {
+			if capped(pg) {
+				listing.Complete = false
+			}
 			return nil
 		}
 	}
@@ -600,31 +622,32 @@ func includeParent(item json.RawMessage, parent string, fields []string, rec map
 // resource last covered; otherwise it lists the parent itself from that
 // state, emitting nothing, so that no parent item changed since is
 // missed.
-func (r *resource) parentRecords(ctx context.Context, covered json.RawMessage) (*spool, json.RawMessage, error) {
+func (r *resource) parentRecords(ctx context.Context, covered json.RawMessage) (*spool, json.RawMessage, bool, error) {
 	p := r.parent
-	if sp, start, end, ok := p.feed.wait(ctx); ok {
+	if sp, start, end, complete, ok := p.feed.wait(ctx); ok {
 		if sameJSON(start, covered) {
-			return sp, end, nil
+			return sp, end, complete, nil
 		}
 		r.logger.Info("parent items of this run start from another state than this resource covered; listing the parent again",
 			"parent", p.spec.name)
 	} else if ctx.Err() != nil {
-		return nil, nil, ctx.Err()
+		return nil, nil, false, ctx.Err()
 	}
 	sp, err := newSpool()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
 	}
-	end, err := p.extract(ctx, covered, func(items []json.RawMessage) error { return p.record(sp, items) })
+	pctx, complete := source.WithCompletion(ctx)
+	end, err := p.extract(pctx, covered, func(items []json.RawMessage) error { return p.record(sp, items) })
 	if err == nil {
 		err = sp.finish()
 	}
 	if err != nil {
 		sp.close()
-		return nil, nil, fmt.Errorf("list parent %s of %s: %w", p.spec.name, r.spec.name, err)
+		return nil, nil, false, fmt.Errorf("list parent %s of %s: %w", p.spec.name, r.spec.name, err)
 	}
 	r.feedOwn(sp)
-	return sp, end, nil
+	return sp, end, complete(), nil
 }
 
 // feedOwn keeps a spool this resource listed itself until the next run or

@@ -128,6 +128,13 @@ type Listing struct {
 	Pages int
 	// Items counts the items emitted after processing and filtering.
 	Items int
+	// Complete reports that the listing holds every object of the
+	// endpoint: the resource has no parent, no incremental filter and no
+	// filter steps, no response was ignored and max_pages did not cut the
+	// listing short. An extract hook passes it on with
+	// source.MarkComplete where its own parameters (such as a sync token)
+	// did not narrow the listing either.
+	Complete bool
 }
 
 // Source is a REST API source built from a definition. It implements
