@@ -34,6 +34,7 @@ func newRootCommand() *cobra.Command {
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
 	root.SetFlagErrorFunc(flagError)
 	root.AddCommand(newRunCommand(g), newAshbyCommand(g), newPipelineCommand(), newQueryCommand(), newLintCommand(), newVersionCommand())
+	root.AddCommand(newInitCommand())
 	return root
 }
 
