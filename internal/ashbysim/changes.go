@@ -46,10 +46,53 @@ type Changes struct {
 	// NewCustomFields adds definitions that no object uses yet.
 	NewCustomFields      int
 	ArchivedCustomFields int
+
+	// NewOpenings adds openings to open jobs; UpdatedOpenings gives
+	// openings a new latest version.
+	NewOpenings     int
+	UpdatedOpenings int
+	// NewApplicationFeedback adds feedback to applications that are not
+	// archived; UpdatedApplicationFeedback redraws submitted values.
+	NewApplicationFeedback     int
+	UpdatedApplicationFeedback int
+	// NewApprovals adds approvals of openings; UpdatedApprovals redraws
+	// the approvers' decisions.
+	NewApprovals     int
+	UpdatedApprovals int
+	// NewProjects adds projects without candidates. UpdatedProjects gives
+	// projects a new description, which changes candidate.listProjects of
+	// every candidate on them.
+	NewProjects     int
+	UpdatedProjects int
+	// NewSurveySubmissions and NewSurveyRequests add surveys for
+	// applications that are not archived.
+	NewSurveySubmissions int
+	NewSurveyRequests    int
+
+	// Deletes remove objects from every listing, full or incremental, and
+	// make their per-parent endpoints return the not-found error. Deleting
+	// a candidate deletes its applications, and deleting an application
+	// deletes its offers, interview schedules, feedback and surveys.
+	// Incremental listings never report deletes.
+	DeletedCandidates   int
+	DeletedApplications int // their candidates change: applicationIds shrinks
+	DeletedOffers       int
+	DeletedOpenings     int
+	// DeletedJobPostings deletes postings of open jobs from the primary
+	// job board; their jobs change, because jobPostingIds shrinks.
+	DeletedJobPostings         int
+	DeletedSourceTrackingLinks int
+	// MergedCandidates merges that many candidates, each into another
+	// candidate: the merged one is deleted, its applications move to the
+	// other and count as changed, and the other gains a note.
+	MergedCandidates int
 }
 
 // Apply makes one batch of changes and returns the ids of the changed
-// objects per list endpoint (e.g. "candidate.list"). Each call advances
+// objects per list endpoint (e.g. "candidate.list"). For per-parent
+// endpoints (e.g. "application.listHistory") the ids are those of the
+// parents whose children changed, new parents with children included.
+// Deleted objects are not listed. Each call advances
 // the logical clock by one tick, which is one hour of emulated time. A sync
 // token issued before the call makes later requests return exactly these
 // objects.
@@ -73,6 +116,9 @@ type changeSet struct {
 	picks   int   // calls of pick so far; each draws from its own stream
 	changed map[string][]string
 	marked  map[kind]map[int]bool
+	// parents holds, per per-parent endpoint, the parents already listed
+	// in changed.
+	parents map[string]map[int]bool
 }
 
 func (o *org) apply(c Changes) map[string][]string {
@@ -82,6 +128,7 @@ func (o *org) apply(c Changes) map[string][]string {
 		at:      clockTime(o.clock),
 		changed: map[string][]string{},
 		marked:  map[kind]map[int]bool{},
+		parents: map[string]map[int]bool{},
 	}
 
 	// Updates first, so that they pick among objects that existed before
@@ -91,19 +138,37 @@ func (o *org) apply(c Changes) map[string][]string {
 	}
 	for _, a := range cs.pick(kindApplication, c.UpdatedApplications, o.applicationOpen) {
 		o.store(kindApplication).ensure(a).version++
-		cs.mark(kindApplication, a)
+		cs.stamp(kindApplication, a, "application.listHistory")
 	}
 	for _, a := range cs.pick(kindApplication, c.ArchivedApplications, o.applicationOpen) {
-		m := o.store(kindApplication).ensure(a)
-		cs.mark(kindApplication, a)
+		m := cs.stamp(kindApplication, a, "application.listHistory")
+		m.stamps[len(m.stamps)-1].version = -1
 		m.archived, m.archivedAt = true, m.updatedAt
 	}
 	for _, j := range cs.pick(kindJob, c.UpdatedJobs, nil) {
 		o.store(kindJob).ensure(j).version++
 		cs.markJob(j)
+		if j < o.n.openings && !o.gone(kindOpening, j) {
+			cs.mark(kindOpening, j)
+		}
 	}
-	cs.bumpVersions(kindOffer, c.UpdatedOffers)
+	for _, f := range cs.pick(kindOffer, c.UpdatedOffers, nil) {
+		o.store(kindOffer).ensure(f).version++
+		cs.stamp(kindOffer, f, "offer.info")
+	}
 	cs.bumpVersions(kindInterviewSchedule, c.UpdatedInterviewSchedules)
+	cs.bumpVersions(kindOpening, c.UpdatedOpenings)
+	cs.bumpVersions(kindFeedback, c.UpdatedApplicationFeedback)
+	cs.bumpVersions(kindApproval, c.UpdatedApprovals)
+	for _, p := range cs.pick(kindProject, c.UpdatedProjects, nil) {
+		o.store(kindProject).ensure(p).version++
+		cs.mark(kindProject, p)
+		for _, member := range o.projectMembers(p) {
+			if !o.gone(kindCandidate, member) {
+				cs.markChild("candidate.listProjects", kindCandidate, member)
+			}
+		}
+	}
 	cs.archive(kindUser, c.DeactivatedUsers, func(i int) bool {
 		m := o.mut(kindUser, i)
 		return i > 0 && o.user(i).enabled && (m == nil || !m.archived)
@@ -121,15 +186,30 @@ func (o *org) apply(c Changes) map[string][]string {
 		return !o.customFieldArchived(i)
 	})
 
+	cs.merge(c.MergedCandidates)
+	cs.deleteObjects(c)
+
 	for range c.NewCandidates {
 		cs.add(kindCandidate)
 	}
 	for range c.NewJobs {
-		cs.markJob(cs.add(kindJob))
+		j := cs.add(kindJob)
+		cs.markJob(j)
+		cs.markChild("jobInterviewPlan.info", kindJob, j)
 	}
 	cs.addApplications(c.NewApplications)
-	cs.addChildren(kindOffer, c.NewOffers)
+	for _, f := range cs.addChildren(kindOffer, c.NewOffers) {
+		cs.markChild("offer.info", kindOffer, f)
+	}
 	cs.addChildren(kindInterviewSchedule, c.NewInterviewSchedules)
+	cs.addChildren(kindFeedback, c.NewApplicationFeedback)
+	cs.addChildren(kindSurveySubmission, c.NewSurveySubmissions)
+	cs.addChildren(kindSurveyRequest, c.NewSurveyRequests)
+	cs.addOpenings(c.NewOpenings)
+	cs.addApprovals(c.NewApprovals)
+	for range c.NewProjects {
+		cs.add(kindProject)
+	}
 	for _, batch := range []struct {
 		k kind
 		n int
@@ -141,7 +221,57 @@ func (o *org) apply(c Changes) map[string][]string {
 			cs.add(batch.k)
 		}
 	}
+	for u := o.n.users; u < o.store(kindUser).total(); u++ {
+		if o.mut(kindUser, u).created == o.clock {
+			cs.markChild("user.interviewerSettings", kindUser, u)
+		}
+	}
+	cs.dropDeleted()
 	return cs.changed
+}
+
+// dropDeleted removes from the result the objects, postings and parents
+// that a delete or merge of this batch removed after an earlier step
+// marked them.
+func (cs *changeSet) dropDeleted() {
+	o := cs.o
+	removed := map[string]bool{}
+	for k, indexes := range cs.marked {
+		for i := range indexes {
+			if o.gone(k, i) {
+				removed[o.id(k, i).String()] = true
+			}
+		}
+	}
+	for endpoint, parents := range cs.parents {
+		ref := endpointByName(endpoint).parent
+		for i := range parents {
+			if o.gone(ref.kind, i) {
+				removed[o.id(ref.kind, i).String()] = true
+			}
+		}
+	}
+	for j := range cs.marked[kindJob] {
+		if !o.postingExists(j, 0) {
+			removed[o.postingID(j, 0).String()] = true
+		}
+	}
+	if len(removed) == 0 {
+		return
+	}
+	for endpoint, ids := range cs.changed {
+		kept := ids[:0]
+		for _, id := range ids {
+			if !removed[id] {
+				kept = append(kept, id)
+			}
+		}
+		if len(kept) == 0 {
+			delete(cs.changed, endpoint)
+		} else {
+			cs.changed[endpoint] = kept
+		}
+	}
 }
 
 // applicationOpen reports whether application a is not archived.
@@ -164,11 +294,38 @@ func (cs *changeSet) mark(k kind, i int) *mutation {
 	return m
 }
 
-// markJob marks a job and its posting.
+// markJob marks a job and its postings.
 func (cs *changeSet) markJob(j int) {
 	cs.mark(kindJob, j)
-	posting := cs.o.id(kindJobPosting, j).String()
-	cs.changed["jobPosting.list"] = append(cs.changed["jobPosting.list"], posting)
+	for b := range cs.o.n.jobBoards {
+		if cs.o.postingExists(j, b) {
+			posting := cs.o.postingID(j, b).String()
+			cs.changed["jobPosting.list"] = append(cs.changed["jobPosting.list"], posting)
+		}
+	}
+}
+
+// markChild records that the children of parent i of kind k, listed by
+// endpoint, changed.
+func (cs *changeSet) markChild(endpoint string, k kind, i int) {
+	seen := cs.parents[endpoint]
+	if seen == nil {
+		seen = map[int]bool{}
+		cs.parents[endpoint] = seen
+	}
+	if !seen[i] {
+		seen[i] = true
+		cs.changed[endpoint] = append(cs.changed[endpoint], cs.o.id(k, i).String())
+	}
+}
+
+// stamp marks object i of kind k and records a change that adds a child
+// item, listed by the per-parent endpoint.
+func (cs *changeSet) stamp(k kind, i int, endpoint string) *mutation {
+	m := cs.mark(k, i)
+	m.stamps = append(m.stamps, stamp{clock: cs.o.clock, at: m.updatedAt, version: m.version})
+	cs.markChild(endpoint, k, i)
+	return m
 }
 
 // add appends a new object of kind k and returns its index.
@@ -181,18 +338,12 @@ func (cs *changeSet) add(k kind) int {
 	return i
 }
 
+// updateCandidate gives candidate c a new version and a note.
 func (cs *changeSet) updateCandidate(c int) {
 	o := cs.o
-	m := o.store(kindCandidate).ensure(c)
-	m.version++
-	cs.mark(kindCandidate, c)
-	if c < o.n.candidates {
-		first, count := o.baseApplications(c)
-		for a := first; a < first+count; a++ {
-			cs.mark(kindApplication, a)
-		}
-	}
-	for _, a := range m.extraApps {
+	o.store(kindCandidate).ensure(c).version++
+	cs.stamp(kindCandidate, c, "candidate.listNotes")
+	for _, a := range o.candidateApps(c) {
 		cs.mark(kindApplication, a)
 	}
 }
@@ -223,6 +374,9 @@ func (cs *changeSet) addApplications(n int) {
 	r := o.rng(kindApplication, int(o.clock), 0xadd)
 	for range n {
 		c := r.intn(candidates)
+		for tries := 0; o.gone(kindCandidate, c) && tries < candidates; tries++ {
+			c = (c + 1) % candidates
+		}
 		j := r.intn(jobs)
 		for tries := 0; o.jobStatus(j) != "Open" && tries < jobs; tries++ {
 			j = (j + 1) % jobs
@@ -233,18 +387,26 @@ func (cs *changeSet) addApplications(n int) {
 		cm := o.store(kindCandidate).ensure(c)
 		cm.extraApps = append(cm.extraApps, a)
 		cs.mark(kindCandidate, c)
+		cs.markChild("application.listHistory", kindApplication, a)
+		if o.h(kindClientInfo, a, 0)%10 < 6 {
+			cs.markChild("candidate.listClientInfo", kindCandidate, c)
+		}
 	}
 }
 
-// addChildren adds n offers or interview schedules for random applications
-// that are not archived.
-func (cs *changeSet) addChildren(k kind, n int) {
+// addChildren adds n objects of kind k (offers, schedules, feedback,
+// surveys) for random applications that are not archived, and returns
+// their indexes.
+func (cs *changeSet) addChildren(k kind, n int) []int {
 	o := cs.o
 	parents := cs.pick(kindApplication, n, o.applicationOpen)
+	var out []int
 	for _, a := range parents {
 		i := cs.add(k)
 		o.mut(k, i).parent = a
+		out = append(out, i)
 	}
+	return out
 }
 
 // pick chooses up to n distinct objects of kind k that existed before this
@@ -261,7 +423,7 @@ func (cs *changeSet) pick(k kind, n int, eligible func(int) bool) []int {
 	chosen := map[int]bool{}
 	var out []int
 	try := func(i int) {
-		if !chosen[i] && (eligible == nil || eligible(i)) {
+		if !chosen[i] && !cs.o.gone(k, i) && (eligible == nil || eligible(i)) {
 			chosen[i] = true
 			out = append(out, i)
 		}

@@ -10,12 +10,13 @@ const (
 	ScopeOrganizationRead          = "organizationRead"
 	ScopeOffersRead                = "offersRead"
 	ScopeAPIKeysRead               = "apiKeysRead"
+	ScopeApprovalsRead             = "approvalsRead"
 )
 
 // allScopes lists the permissions apiKey.info reports for a key
 // configured with nil scopes.
 var allScopes = []string{
-	ScopeAPIKeysRead, ScopeCandidatesRead, ScopeHiringProcessMetadataRead,
+	ScopeAPIKeysRead, ScopeApprovalsRead, ScopeCandidatesRead, ScopeHiringProcessMetadataRead,
 	ScopeInterviewsRead, ScopeJobsRead, ScopeOffersRead, ScopeOrganizationRead,
 }
 
@@ -32,7 +33,15 @@ const (
 	// shapePlain returns every result at once as plain results
 	// (jobPosting.list, archiveReason.list).
 	shapePlain
+	// shapeCursor pages with cursor and limit like shapeSync but never
+	// returns a syncToken (brand.list, application.listHistory).
+	shapeCursor
+	// shapeInfo returns one object as results (offer.info).
+	shapeInfo
 )
+
+// pages reports whether the shape takes cursor and limit.
+func (s shape) pages() bool { return s == shapeSync || s == shapeCursor }
 
 // endpoint describes one list endpoint: what it needs, what it accepts and
 // which objects it shows.
@@ -43,20 +52,54 @@ type endpoint struct {
 	kind   kind
 	shape  shape
 	params []string
+	// required lists the parameters without which a request is
+	// invalid_input.
+	required []string
 	// visible reports whether object i is in a listing with query q.
 	visible func(o *org, i int, q *query) bool
 	write   func(o *org, w *jsonWriter, i int, q *query)
+
+	// parent is set on per-parent endpoints, which list the children of
+	// one object named by a required id parameter.
+	parent *parentRef
+	// children returns the child items of parent index p for a
+	// per-parent endpoint. write then gets the position of an item in
+	// q.children instead of an object index.
+	children func(o *org, p int, q *query) []childItem
+	// variant numbers the listings of one endpoint that differ in a
+	// required parameter, the survey type or the parent. Sync tokens and
+	// cursors carry it, so another listing rejects them.
+	variant func(q *query) int
 }
 
-var pageParams = []string{"limit", "cursor", "syncToken"}
+// parentRef describes the parent of a per-parent endpoint.
+type parentRef struct {
+	endpoint string // list endpoint of the parents
+	param    string // request parameter that holds the parent id
+	kind     kind
+	// notFound is the errorInfo.code for an unknown or deleted parent.
+	notFound string
+}
+
+// childItem is one result of a per-parent endpoint.
+type childItem struct {
+	clock int64 // logical clock of the change that added it; 0 if generated
+	at    int64 // epoch ms it was created or entered
+	index int   // meaning depends on the endpoint: a stage, an application, ...
+	n     int   // a second number the endpoint's writer needs
+}
+
+var (
+	pageParams   = []string{"limit", "cursor", "syncToken"}
+	cursorParams = []string{"limit", "cursor"}
+)
 
 func withPaging(params ...string) []string { return append(params, pageParams...) }
 
 func always(*org, int, *query) bool { return true }
 
-// endpoints lists the emulated list endpoints in the order a loader would
-// extract them: catalogues first, then the large incremental roots.
-var endpoints = []*endpoint{
+// coreEndpoints are the first list endpoints the emulator served.
+var coreEndpoints = []*endpoint{
 	{
 		name: "user.list", code: 7,
 		scope: ScopeOrganizationRead, kind: kindUser,
@@ -140,7 +183,7 @@ var endpoints = []*endpoint{
 		scope: ScopeJobsRead, kind: kindJob,
 		shape: shapePlain, params: []string{"location", "department", "listedOnly", "jobBoardId"},
 		visible: func(o *org, i int, q *query) bool { return o.jobPostingVisible(i, q) },
-		write:   func(o *org, w *jsonWriter, i int, _ *query) { o.writeJobPosting(w, i) },
+		write:   func(o *org, w *jsonWriter, i int, q *query) { o.writeJobPosting(w, i, q.board) },
 	},
 	{
 		name: "candidate.list", code: 1,
@@ -178,6 +221,46 @@ var endpoints = []*endpoint{
 // apiKeyInfo is the endpoint name of the key preflight.
 const apiKeyInfo = "apiKey.info"
 
+// endpointOrder lists every endpoint but apiKey.info in the order a loader
+// would extract them: catalogues, incremental roots, then per-parent
+// children.
+var endpointOrder = []string{
+	"user.list", "department.list", "location.list", "brand.list", "hiringTeamRole.list",
+	"applicationHiringTeamRole.list", "archiveReason.list", "closeReason.list", "source.list",
+	"sourceTrackingLink.list", "candidateTag.list", "customField.list",
+	"feedbackFormDefinition.list", "surveyFormDefinition.list", "interviewerPool.list",
+	"interview.list", "interviewPlan.list", "interviewStageGroup.list",
+	"communicationTemplate.list", "jobBoard.list", "jobPosting.list", "jobTemplate.list",
+	"job.list", "opening.list", "candidate.list", "application.list", "offer.list",
+	"interviewSchedule.list", "applicationFeedback.list", "approval.list", "project.list",
+	"surveySubmission.list", "surveyRequest.list",
+	"interviewStage.list", "application.listHistory", "candidate.listNotes",
+	"candidate.listProjects", "candidate.listClientInfo", "offer.info", "jobInterviewPlan.info",
+	"interviewerPool.info", "user.interviewerSettings", "user.listInterviewerPauses",
+}
+
+// endpoints holds every endpoint in endpointOrder.
+var endpoints = func() []*endpoint {
+	byName := map[string]*endpoint{}
+	for _, list := range [][]*endpoint{coreEndpoints, catalogueEndpoints, rootEndpoints, childEndpoints} {
+		for _, ep := range list {
+			byName[ep.name] = ep
+		}
+	}
+	out := make([]*endpoint, 0, len(endpointOrder))
+	for _, name := range endpointOrder {
+		ep := byName[name]
+		if ep == nil {
+			panic("ashbysim: endpointOrder names an undefined endpoint " + name)
+		}
+		out = append(out, ep)
+	}
+	if len(out) != len(byName) {
+		panic("ashbysim: endpointOrder misses a defined endpoint")
+	}
+	return out
+}()
+
 func endpointByName(name string) *endpoint {
 	for _, ep := range endpoints {
 		if ep.name == name {
@@ -200,12 +283,12 @@ func endpointByCode(code byte) *endpoint {
 // and supports incremental sync.
 func endpointOfKind(k kind) string {
 	for _, ep := range endpoints {
-		if ep.kind == k && ep.shape == shapeSync {
+		if ep.kind == k && ep.shape == shapeSync && ep.parent == nil {
 			return ep.name
 		}
 	}
 	for _, ep := range endpoints {
-		if ep.kind == k {
+		if ep.kind == k && ep.parent == nil {
 			return ep.name
 		}
 	}

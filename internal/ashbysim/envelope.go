@@ -132,25 +132,29 @@ func (s *Server) writeListResponse(jw *jsonWriter, ep *endpoint,
 	if err != nil {
 		return 0, err
 	}
+	if err := o.resolveParent(ep, q); err != nil {
+		return 0, err
+	}
 	var (
 		items  []int
 		more   bool
 		cursor string
 		token  string
 	)
-	if ep.shape == shapeSync {
+	if ep.shape.pages() {
 		l, err := o.openListing(ep, q)
 		if err != nil {
 			return 0, err
 		}
 		var next int
 		items, more, next = o.page(l, q.limit)
-		if more {
+		switch {
+		case more:
 			c := l.cursor
 			c.next = next
 			cursor = o.encodeCursor(ep, c)
-		} else {
-			token = o.encodeToken(ep, l.cursor.start)
+		case ep.shape == shapeSync:
+			token = o.encodeVariantToken(ep, l.cursor.variant, l.cursor.start)
 		}
 	} else {
 		items = o.visibleAll(ep, q)
@@ -159,6 +163,11 @@ func (s *Server) writeListResponse(jw *jsonWriter, ep *endpoint,
 	jw.open()
 	jw.fieldBool("success", true)
 	jw.key("results")
+	if ep.shape == shapeInfo {
+		ep.write(o, jw, 0, q)
+		jw.close()
+		return 1, nil
+	}
 	jw.openArray()
 	for _, i := range items {
 		ep.write(o, jw, i, q)
@@ -180,8 +189,8 @@ func (s *Server) writeListResponse(jw *jsonWriter, ep *endpoint,
 // visibleAll returns every object of a full listing under q.
 func (o *org) visibleAll(ep *endpoint, q *query) []int {
 	var items []int
-	for i := range o.store(ep.kind).total() {
-		if ep.visible(o, i, q) {
+	for i := range o.listSize(ep, q) {
+		if o.listed(ep, i, q) {
 			items = append(items, i)
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 )
 
 // FaultKind selects what an injected fault does to a response.
@@ -25,6 +27,12 @@ const (
 	// FaultErrorCode sends success:false and Fault.Code, with HTTP status
 	// Fault.Status (default 200).
 	FaultErrorCode
+	// FaultParentNotFound makes a per-parent endpoint send the not-found
+	// error of its parent (HTTP 200, success:false, code such as
+	// application_not_found), as Ashby does for a parent deleted between
+	// listing it and reading its children. Fault.IDs limits it to some
+	// parent ids; Fault.Endpoint, when set, must be a per-parent endpoint.
+	FaultParentNotFound
 )
 
 func (k FaultKind) String() string {
@@ -39,6 +47,8 @@ func (k FaultKind) String() string {
 		return "invalid cursor"
 	case FaultErrorCode:
 		return "error code"
+	case FaultParentNotFound:
+		return "parent not found"
 	}
 	return fmt.Sprintf("FaultKind(%d)", int(k))
 }
@@ -67,6 +77,9 @@ type Fault struct {
 	// as incremental_sync_too_large and next_cursor_expired.
 	OnlyWithSyncToken bool
 	OnlyWithCursor    bool
+	// IDs restricts a FaultParentNotFound to requests for these parent
+	// ids; empty means every parent.
+	IDs []string
 }
 
 // activeFault is a Fault with its remaining count.
@@ -86,6 +99,11 @@ func (f Fault) validate() error {
 		if f.Code == "" {
 			return fmt.Errorf("invalid fault: FaultErrorCode needs a Code such as %q", "invalid_input")
 		}
+	case FaultParentNotFound:
+		if ep := endpointByName(f.Endpoint); f.Endpoint != "" && (ep == nil || ep.parent == nil) {
+			return fmt.Errorf("invalid fault endpoint %q: FaultParentNotFound needs a per-parent "+
+				"endpoint such as application.listHistory, or empty for all", f.Endpoint)
+		}
 	default:
 		return fmt.Errorf("invalid fault kind %d: use one of the FaultKind constants", int(f.Kind))
 	}
@@ -102,9 +120,18 @@ func (f Fault) validate() error {
 	return nil
 }
 
-func (f *activeFault) matches(endpoint string, hasToken, hasCursor bool) bool {
+func (f *activeFault) matches(rec *Request) bool {
+	endpoint, hasToken, hasCursor := rec.Endpoint, rec.SyncToken != "", rec.Cursor != ""
 	if f.left == 0 || f.Endpoint != "" && f.Endpoint != endpoint {
 		return false
+	}
+	if f.Kind == FaultParentNotFound {
+		ep := endpointByName(endpoint)
+		if ep == nil || ep.parent == nil {
+			return false
+		}
+		id, _ := rec.Body[ep.parent.param].(string)
+		return len(f.IDs) == 0 || slices.Contains(f.IDs, strings.ToLower(id))
 	}
 	needToken := f.Kind == FaultSyncTokenExpired || f.OnlyWithSyncToken
 	needCursor := f.Kind == FaultInvalidCursor || f.OnlyWithCursor
@@ -119,7 +146,7 @@ type faultResponse struct {
 	retryAfter int // -1 for no header
 }
 
-func (f *activeFault) response() faultResponse {
+func (f *activeFault) response(endpoint string) faultResponse {
 	r := faultResponse{status: http.StatusOK, code: f.Code, retryAfter: -1}
 	switch f.Kind {
 	case FaultRateLimit:
@@ -139,6 +166,11 @@ func (f *activeFault) response() faultResponse {
 	case FaultErrorCode:
 		r.status = cmp.Or(f.Status, http.StatusOK)
 		r.message = "Injected error " + f.Code + "."
+	case FaultParentNotFound:
+		ref := endpointByName(endpoint).parent
+		r.code = cmp.Or(f.Code, ref.notFound)
+		r.message = fmt.Sprintf("No %s exists with this %s, or the API key cannot see it.",
+			kindNoun(ref.kind), ref.param)
 	}
 	return r
 }
@@ -153,6 +185,11 @@ func (s *Server) AddFault(f Fault) error {
 	if left == 0 {
 		left = -1
 	}
+	ids := make([]string, len(f.IDs))
+	for k, id := range f.IDs {
+		ids[k] = strings.ToLower(id)
+	}
+	f.IDs = ids
 	s.faultMu.Lock()
 	defer s.faultMu.Unlock()
 	s.faults = append(s.faults, &activeFault{Fault: f, left: left})
@@ -166,17 +203,17 @@ func (s *Server) ClearFaults() {
 	s.faults = nil
 }
 
-// takeFault returns the response of the first matching fault and counts
-// it, or ok=false.
-func (s *Server) takeFault(endpoint string, hasToken, hasCursor bool) (faultResponse, bool) {
+// takeFault returns the response of the first fault that matches the
+// request and counts it, or ok=false.
+func (s *Server) takeFault(rec *Request) (faultResponse, bool) {
 	s.faultMu.Lock()
 	defer s.faultMu.Unlock()
 	for _, f := range s.faults {
-		if f.matches(endpoint, hasToken, hasCursor) {
+		if f.matches(rec) {
 			if f.left > 0 {
 				f.left--
 			}
-			return f.response(), true
+			return f.response(rec.Endpoint), true
 		}
 	}
 	return faultResponse{}, false

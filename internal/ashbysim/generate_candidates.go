@@ -210,16 +210,8 @@ func (o *org) writeCandidate(w *jsonWriter, c int) {
 
 	w.key("applicationIds")
 	w.openArray()
-	if c < o.n.candidates {
-		first, count := o.baseApplications(c)
-		for a := first; a < first+count; a++ {
-			w.uuid(o.id(kindApplication, a))
-		}
-	}
-	if m != nil {
-		for _, a := range m.extraApps {
-			w.uuid(o.id(kindApplication, a))
-		}
+	for _, a := range o.candidateApps(c) {
+		w.uuid(o.id(kindApplication, a))
 	}
 	w.closeArray()
 

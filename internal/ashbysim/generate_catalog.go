@@ -421,6 +421,14 @@ var poolTitles = []string{
 // has a training path; the last pool is archived.
 func (o *org) writeInterviewerPool(w *jsonWriter, p int) {
 	w.open()
+	o.writeInterviewerPoolFields(w, p, false)
+	w.close()
+}
+
+// writeInterviewerPoolFields writes the fields of pool p into an open
+// object. Pool 0's training path has an archived third stage, shown only
+// with archivedStages.
+func (o *org) writeInterviewerPoolFields(w *jsonWriter, p int, archivedStages bool) {
 	w.fieldUUID("id", o.id(kindInterviewerPool, p))
 	w.fieldString("title", poolTitles[p])
 	w.fieldBool("isArchived", p == len(poolTitles)-1)
@@ -446,8 +454,16 @@ func (o *org) writeInterviewerPool(w *jsonWriter, p int) {
 			}
 			w.close()
 		}
+		if archivedStages {
+			w.open()
+			w.fieldUUID("id", o.id(kindTrainingPath, 3))
+			w.fieldString("interviewerRole", "Shadow")
+			w.fieldInt("interviewsRequired", 1)
+			w.fieldBool("isArchived", true)
+			w.fieldBool("approvalRequired", false)
+			w.close()
+		}
 		w.closeArray()
 		w.close()
 	}
-	w.close()
 }

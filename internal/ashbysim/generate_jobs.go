@@ -126,7 +126,11 @@ func (o *org) writeJob(w *jsonWriter, j int, q *query) {
 	w.key("jobPostingIds")
 	w.openArray()
 	if status == "Open" || q.unpublishedPostingIDs {
-		w.uuid(o.id(kindJobPosting, j))
+		for b := range o.n.jobBoards {
+			if o.postingExists(j, b) {
+				w.uuid(o.postingID(j, b))
+			}
+		}
 	}
 	w.closeArray()
 	// The OpenAPI document declares customRequisitionId as a UUID.
@@ -159,10 +163,32 @@ func (o *org) writeJob(w *jsonWriter, j int, q *query) {
 	w.close()
 }
 
+// postingExists reports whether job j has a posting on job board b.
+// Every job has one on the primary board 0 unless a change deleted it.
+// One in three jobs is also on the internal board 1, and one in four on
+// board 2.
+func (o *org) postingExists(j, b int) bool {
+	switch b {
+	case 0:
+		s := o.store(kindJobPosting)
+		return !s.muts[j].isDeleted()
+	case 1:
+		return j%3 == 0
+	case 2:
+		return j%4 == 1
+	}
+	return false
+}
+
+// postingID returns the id of the posting of job j on board b. Postings on
+// board 0 have the ids id(kindJobPosting, j) that applications refer to.
+func (o *org) postingID(j, b int) uuid { return o.id(kindJobPosting, b<<32|j) }
+
 // jobPostingVisible reports whether jobPosting.list shows the posting of
-// job j under q: only published postings, which are those of open jobs.
+// job j under q: only published postings, which are those of open jobs,
+// on the board that q names.
 func (o *org) jobPostingVisible(j int, q *query) bool {
-	if o.jobStatus(j) != "Open" || q.otherJobBoard {
+	if o.jobStatus(j) != "Open" || q.board < 0 || !o.postingExists(j, q.board) {
 		return false
 	}
 	if q.listedOnly && !o.postingListed(j) {
@@ -191,14 +217,15 @@ func (o *org) postingDepartment(d int) string {
 	return o.dept(d).name
 }
 
-// writeJobPosting writes the posting of job j as jobPosting.list returns
-// it. Each job has exactly one posting, published while the job is open.
-func (o *org) writeJobPosting(w *jsonWriter, j int) {
+// writeJobPosting writes the posting of job j on board b as
+// jobPosting.list returns it. Postings are published while the job is
+// open.
+func (o *org) writeJobPosting(w *jsonWriter, j, b int) {
 	info := o.jobInfo(j)
-	r := o.rng(kindJobPosting, j, 0)
+	r := o.rng(kindJobPosting, b<<32|j, 0)
 	office := o.location(info.office)
 	w.open()
-	w.fieldUUID("id", o.id(kindJobPosting, j))
+	w.fieldUUID("id", o.postingID(j, b))
 	title := info.title
 	if office.remote {
 		title += " (Remote)"
@@ -228,7 +255,7 @@ func (o *org) writeJobPosting(w *jsonWriter, j int) {
 		w.fieldTime("applicationDeadline", info.openedAt+60*dayMS)
 	}
 
-	link := "https://jobs.ashbyhq.com/example/" + o.id(kindJobPosting, j).String()
+	link := "https://jobs.ashbyhq.com/example/" + o.postingID(j, b).String()
 	w.fieldString("externalLink", link)
 	w.fieldString("applyLink", link+"/application")
 	display := r.chance(60)

@@ -39,7 +39,12 @@ var offerStates = []offerState{
 var acceptedOffer = offerState{"Accepted", "CandidateAccepted", "Approved"}
 
 func (o *org) offerState(f int, r *rng) offerState {
-	v := o.mut(kindOffer, f).versionOrZero()
+	return o.offerStateAt(f, o.mut(kindOffer, f).versionOrZero(), r)
+}
+
+// offerStateAt returns the statuses of version v of offer f, drawn from
+// r, the version's generator.
+func (o *org) offerStateAt(f, v int, r *rng) offerState {
 	if f < o.n.offers && v == 0 && o.offerAccepted(f) {
 		return acceptedOffer
 	}
@@ -51,20 +56,63 @@ func (o *org) offerState(f int, r *rng) offerState {
 
 var offerFileNames = []string{"offer-letter.pdf", "offer-letter.docx", "offer-letter-signed.pdf"}
 
+// offerVersionAt returns when version v of offer f was created: the
+// offer's creation for version 0, else the change that made it.
+func (o *org) offerVersionAt(f, v int) int64 {
+	if v == 0 {
+		return o.offerCreatedAt(f)
+	}
+	m := o.mut(kindOffer, f)
+	for _, st := range m.stampList() {
+		if st.version == v {
+			return st.at
+		}
+	}
+	return m.updatedAt
+}
+
 // writeOffer writes offer f as offer.list returns it: the offer with its
 // latest version. Each update creates a new version with a new id.
 func (o *org) writeOffer(w *jsonWriter, f int) {
-	m := o.mut(kindOffer, f)
-	v := m.versionOrZero()
+	w.open()
+	o.writeOfferFields(w, f)
+	w.close()
+}
+
+// writeOfferInfo writes offer f as offer.info returns it: with every
+// version, oldest first, and the offer form unless excluded.
+func (o *org) writeOfferInfo(w *jsonWriter, f int, q *query) {
+	w.open()
+	o.writeOfferFields(w, f)
+	w.key("versions")
+	w.openArray()
+	for v := range o.mut(kindOffer, f).versionOrZero() + 1 {
+		r := o.rng(kindOffer, f, v)
+		st := o.offerStateAt(f, v, &r)
+		o.writeOfferVersion(w, f, v, st, &r)
+	}
+	w.closeArray()
+	if !q.excludeFormDefinition {
+		w.key("formDefinition")
+		o.writeFormDefinition(w, "Offer details", offerFormFields, fieldsOfOfferForm)
+	}
+	w.close()
+}
+
+var offerFormFields = []formField{
+	{"start_date", "Start date", "Date", true, nil},
+	{"salary", "Base salary", "Currency", true, nil},
+	{"signing_bonus", "Signing bonus", "Currency", false, nil},
+	{"notes", "Notes for the candidate", "RichText", false, nil},
+}
+
+// writeOfferFields writes the fields offer.list shows into an open object.
+func (o *org) writeOfferFields(w *jsonWriter, f int) {
+	v := o.mut(kindOffer, f).versionOrZero()
 	r := o.rng(kindOffer, f, v)
 	st := o.offerState(f, &r)
-	createdAt := o.offerCreatedAt(f)
-	versionAt := createdAt
-	if v > 0 {
-		versionAt = m.updatedAt
-	}
+	versionAt := o.offerVersionAt(f, v)
 
-	w.open()
 	w.fieldUUID("id", o.id(kindOffer, f))
 	if st.acceptance == "Accepted" || st.acceptance == "Declined" {
 		w.fieldTime("decidedAt", versionAt+int64(r.between(2, 10))*dayMS)
@@ -72,8 +120,14 @@ func (o *org) writeOffer(w *jsonWriter, f int) {
 	w.fieldUUID("applicationId", o.id(kindApplication, o.offerApplicationOf(f)))
 	w.fieldString("acceptanceStatus", st.acceptance)
 	w.fieldString("offerStatus", st.status)
-
 	w.key("latestVersion")
+	o.writeOfferVersion(w, f, v, st, &r)
+}
+
+// writeOfferVersion writes version v of offer f with statuses st, drawing
+// its details from r.
+func (o *org) writeOfferVersion(w *jsonWriter, f, v int, st offerState, r *rng) {
+	versionAt := o.offerVersionAt(f, v)
 	w.open()
 	w.fieldUUID("id", o.id(kindOfferVersion, f<<6|v&63))
 	start := (versionAt/dayMS + int64(r.between(30, 75))) * dayMS
@@ -89,7 +143,7 @@ func (o *org) writeOffer(w *jsonWriter, f int) {
 	w.close()
 	w.fieldTime("createdAt", versionAt)
 	w.key("customFields")
-	o.writeCustomFieldValues(w, &r, "Offer", f)
+	o.writeCustomFieldValues(w, r, "Offer", f)
 	w.key("fileHandles")
 	w.openArray()
 	files := r.intn(3)
@@ -108,6 +162,5 @@ func (o *org) writeOffer(w *jsonWriter, f int) {
 	} else {
 		w.string(st.approval)
 	}
-	w.close()
 	w.close()
 }

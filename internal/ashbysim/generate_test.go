@@ -59,14 +59,20 @@ func loadCatalogue(t *testing.T, s *ashbysim.Server) catalogue {
 	t.Helper()
 	c := catalogue{}
 	for _, endpoint := range s.Endpoints() {
-		objs, err := s.Objects(endpoint, s.ParamsForAll(endpoint))
+		sets, err := s.ParamSets(endpoint)
 		if err != nil {
 			t.Fatal(err)
 		}
 		c[endpoint] = map[string]map[string]any{}
-		for _, o := range objs {
-			m := decodeMap(t, o)
-			c[endpoint][m["id"].(string)] = m
+		for _, params := range sets {
+			objs, err := s.Objects(endpoint, params)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, o := range objs {
+				m := decodeMap(t, o)
+				c[endpoint][m["id"].(string)] = m
+			}
 		}
 	}
 	return c

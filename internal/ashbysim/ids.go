@@ -40,6 +40,31 @@ const (
 	kindBrand
 	kindTrainingPath
 	kindRequisition
+	kindHiringTeamRole
+	kindApplicationRole
+	kindCloseReason
+	kindTrackingLink
+	kindSurveyForm
+	kindFormField
+	kindCommunicationTemplate
+	kindJobTemplate
+	kindOpening
+	kindOpeningVersion
+	kindFeedback
+	kindApproval
+	kindApprovalStep
+	kindProject
+	kindSurveySubmission
+	kindSurveyRequest
+	kindHistoryEntry
+	kindNote
+	kindClientInfo
+	kindInterviewerSettings
+	kindInterviewerPause
+	kindPlanActivity
+	kindActivityInterview
+	kindApprovalDefinition
+	kindOrganization
 )
 
 // mix64 is the SplitMix64 finalizer: a fast bijective scramble of 64 bits.
@@ -110,6 +135,20 @@ func newID(seed uint64, k kind, i int) uuid {
 	}
 	lo := 1<<63 | l<<31 | r // variant bits 10
 	return uuid{hi: idHigh(seed, lo), lo: lo}
+}
+
+// splitID inverts newID: it returns the kind and index that u encodes, or
+// ok=false for a UUID that this organisation never issued.
+func splitID(seed uint64, u uuid) (k kind, i int, ok bool) {
+	if u.lo>>62 != 2 || idHigh(seed, u.lo) != u.hi {
+		return 0, 0, false
+	}
+	l, r := u.lo>>31&mask31, u.lo&mask31
+	for round := 3; round >= 0; round-- {
+		l, r = r^feistelRound(seed, round, l), l
+	}
+	payload := l<<31 | r
+	return kind(payload >> 40), int(payload & (1<<40 - 1)), payload>>48 == 0
 }
 
 func idHigh(seed, lo uint64) uint64 {

@@ -215,3 +215,22 @@ func FuzzParseQuery(f *testing.F) {
 		}
 	})
 }
+
+func TestSplitIDRoundTrip(t *testing.T) {
+	const seed = 91
+	for _, k := range []kind{kindCandidate, kindApplication, kindJobPosting, kindOrganization} {
+		for _, i := range []int{0, 1, 77, 1 << 20, 2<<32 | 5, 1<<40 - 1} {
+			gotKind, gotIndex, ok := splitID(seed, newID(seed, k, i))
+			if !ok || gotKind != k || gotIndex != i {
+				t.Errorf("splitID(newID(%d, %d)) = %d, %d, %v", k, i, gotKind, gotIndex, ok)
+			}
+		}
+	}
+	if _, _, ok := splitID(seed, newID(seed+1, kindCandidate, 3)); ok {
+		t.Error("splitID accepted an id of another seed")
+	}
+	foreign, _ := parseUUID("3ae2b801-19f6-41ef-ad28-214bd731948f")
+	if _, _, ok := splitID(seed, foreign); ok {
+		t.Error("splitID accepted a foreign UUID")
+	}
+}

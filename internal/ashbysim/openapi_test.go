@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -56,7 +57,8 @@ var loadSpec = sync.OnceValues(func() (*openapi3.T, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load OpenAPI document: %w", err)
 	}
-	for _, endpoint := range append(ashbysim.New(ashbysim.Config{}).Endpoints(), "apiKey.info") {
+	probe := ashbysim.New(ashbysim.Config{})
+	for _, endpoint := range append(append(probe.Endpoints(), probe.ChildEndpoints()...), "apiKey.info") {
 		path := doc.Paths.Find("/" + endpoint)
 		if path == nil || path.Post == nil {
 			return nil, fmt.Errorf("OpenAPI document has no POST /%s", endpoint)
@@ -246,52 +248,116 @@ func validationParams(s *ashbysim.Server, endpoint string) map[string]any {
 
 func TestOpenAPIResponses(t *testing.T) {
 	s, url := startServer(t, ashbysim.Config{Seed: 11, Candidates: 120})
-	tokens := map[string]string{}
+	tokens := map[string][]string{} // per parameter set
 	for _, endpoint := range s.Endpoints() {
 		t.Run(endpoint+"/full", func(t *testing.T) {
-			params := validationParams(s, endpoint)
-			count, err := s.Count(endpoint, params)
+			sets, err := s.ParamSets(endpoint)
 			if err != nil {
 				t.Fatal(err)
 			}
-			params["limit"] = max(1, count/3)
-			l := listAll(t, url, endpoint, params)
-			for i, page := range l.Pages {
-				validate(t, endpoint, fmt.Sprintf("page %d of %d", i+1, len(l.Pages)), page.Raw)
+			for k, params := range sets {
+				for name, v := range validationParams(s, endpoint) {
+					if _, ok := params[name]; !ok {
+						params[name] = v
+					}
+				}
+				count, err := s.Count(endpoint, params)
+				if err != nil {
+					t.Fatal(err)
+				}
+				params["limit"] = max(1, count/3)
+				l := listAll(t, url, endpoint, params)
+				for i, page := range l.Pages {
+					validate(t, endpoint, fmt.Sprintf("set %d page %d of %d", k, i+1, len(l.Pages)), page.Raw)
+				}
+				tokens[endpoint] = append(tokens[endpoint], l.SyncToken)
 			}
-			tokens[endpoint] = l.SyncToken
 		})
 	}
-	changed := s.Apply(ashbysim.Changes{
-		NewCandidates: 3, UpdatedCandidates: 3, NewApplications: 3, UpdatedApplications: 3,
-		ArchivedApplications: 3, NewJobs: 2, UpdatedJobs: 2, NewOffers: 2, UpdatedOffers: 2,
-		NewInterviewSchedules: 2, UpdatedInterviewSchedules: 2, NewUsers: 2, DeactivatedUsers: 1,
-		NewDepartments: 2, ArchivedDepartments: 1, NewLocations: 2, ArchivedLocations: 1,
-		NewCandidateTags: 2, ArchivedCandidateTags: 1, NewCustomFields: 2, ArchivedCustomFields: 1,
-	})
-	for _, endpoint := range s.Endpoints() {
-		t.Run(endpoint+"/incremental", func(t *testing.T) {
-			token := tokens[endpoint]
-			if token == "" {
-				t.Skip("endpoint has no incremental sync")
-			}
-			params := validationParams(s, endpoint)
-			params["syncToken"] = token
-			params["limit"] = 2
-			l := listAll(t, url, endpoint, params)
-			if len(l.IDs) == 0 || len(changed[endpoint]) == 0 {
-				t.Fatalf("incremental listing returned %d objects, Apply changed %d", len(l.IDs), len(changed[endpoint]))
-			}
-			for i, page := range l.Pages {
-				validate(t, endpoint, fmt.Sprintf("incremental page %d of %d", i+1, len(l.Pages)), page.Raw)
+	childTokens := childSyncTokens(t, s, url)
+	for _, endpoint := range s.ChildEndpoints() {
+		t.Run(endpoint+"/full", func(t *testing.T) {
+			for k, params := range someParamSets(t, s, endpoint, 12) {
+				params["limit"] = 2
+				for i, page := range childPages(t, s, url, endpoint, params) {
+					validate(t, endpoint, fmt.Sprintf("parent %d page %d", k, i+1), page.Raw)
+				}
 			}
 		})
-		t.Run(endpoint+"/error", func(t *testing.T) {
-			r := post(t, url, testKey, endpoint, `{"includeArchived": "yes", "limit": "ten", "location": 5}`)
-			if r.Body.Success || r.Body.ErrorInfo == nil || r.Body.ErrorInfo.Code != "invalid_input" {
-				t.Fatalf("want invalid_input, got %s", r.Raw)
+	}
+
+	changed := s.Apply(validationChanges)
+	for _, endpoint := range s.Endpoints() {
+		t.Run(endpoint+"/incremental", func(t *testing.T) {
+			if len(tokens[endpoint]) == 0 || tokens[endpoint][0] == "" {
+				t.Skip("endpoint has no incremental sync")
 			}
-			validate(t, endpoint, "error envelope", r.Raw)
+			sets, err := s.ParamSets(endpoint)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for k, params := range sets {
+				for name, v := range validationParams(s, endpoint) {
+					if _, ok := params[name]; !ok {
+						params[name] = v
+					}
+				}
+				params["syncToken"] = tokens[endpoint][k]
+				params["limit"] = 2
+				l := listAll(t, url, endpoint, params)
+				ids = append(ids, l.IDs...)
+				for i, page := range l.Pages {
+					validate(t, endpoint, fmt.Sprintf("set %d incremental page %d of %d", k, i+1, len(l.Pages)), page.Raw)
+				}
+			}
+			if !slices.Equal(sorted(ids), sorted(changed[endpoint])) {
+				t.Fatalf("incremental listings returned %d objects, Apply changed %d", len(ids), len(changed[endpoint]))
+			}
+		})
+	}
+	for endpoint, tokensByParent := range childTokens {
+		t.Run(endpoint+"/incremental", func(t *testing.T) {
+			info, _ := s.Endpoint(endpoint)
+			if len(changed[endpoint]) == 0 {
+				t.Fatalf("Apply changed no children of %s", endpoint)
+			}
+			for _, parent := range changed[endpoint] {
+				token, ok := tokensByParent[parent]
+				if !ok {
+					continue // a parent added by Apply
+				}
+				params := map[string]any{info.ParentParam: parent, "syncToken": token, "limit": 1}
+				l := listAll(t, url, endpoint, params)
+				if len(l.IDs) == 0 {
+					t.Errorf("incremental listing of parent %s is empty, Apply changed it", parent)
+				}
+				for i, page := range l.Pages {
+					validate(t, endpoint, fmt.Sprintf("incremental page %d of parent %s", i+1, parent), page.Raw)
+				}
+			}
+		})
+	}
+	for _, endpoint := range append(s.Endpoints(), s.ChildEndpoints()...) {
+		t.Run(endpoint+"/error", func(t *testing.T) {
+			for _, body := range []string{`{"includeArchived": "yes", "limit": "ten", "location": 5, "surveyType": 7}`, `[1]`} {
+				r := post(t, url, testKey, endpoint, body)
+				if body[0] == '{' && !takesBadParams(s, endpoint) {
+					continue
+				}
+				if r.Body.Success || r.Body.ErrorInfo == nil || r.Body.ErrorInfo.Code != "invalid_input" {
+					t.Fatalf("body %s: want invalid_input, got %s", body, r.Raw)
+				}
+				validate(t, endpoint, "error envelope", r.Raw)
+			}
+		})
+	}
+	for _, endpoint := range s.ChildEndpoints() {
+		t.Run(endpoint+"/notFound", func(t *testing.T) {
+			info, _ := s.Endpoint(endpoint)
+			r := post(t, url, testKey, endpoint, map[string]any{info.ParentParam: "3ae2b801-19f6-41ef-ad28-214bd731948f"})
+			checkError(t, r, http.StatusOK, info.NotFoundCode)
+			validate(t, endpoint, "not-found envelope", r.Raw)
 		})
 	}
 	t.Run("apiKey.info", func(t *testing.T) {
@@ -299,6 +365,93 @@ func TestOpenAPIResponses(t *testing.T) {
 		mustSucceed(t, "apiKey.info", r)
 		validate(t, "apiKey.info", "response", r.Raw)
 	})
+}
+
+// validationChanges touches every kind of object, deletes and merges
+// included.
+var validationChanges = ashbysim.Changes{
+	NewCandidates: 3, UpdatedCandidates: 3, NewApplications: 3, UpdatedApplications: 3,
+	ArchivedApplications: 3, NewJobs: 2, UpdatedJobs: 2, NewOffers: 2, UpdatedOffers: 2,
+	NewInterviewSchedules: 2, UpdatedInterviewSchedules: 2, NewUsers: 2, DeactivatedUsers: 1,
+	NewDepartments: 2, ArchivedDepartments: 1, NewLocations: 2, ArchivedLocations: 1,
+	NewCandidateTags: 2, ArchivedCandidateTags: 1, NewCustomFields: 2, ArchivedCustomFields: 1,
+	NewOpenings: 2, UpdatedOpenings: 2, NewApplicationFeedback: 2, UpdatedApplicationFeedback: 2,
+	NewApprovals: 2, UpdatedApprovals: 2, NewProjects: 2, UpdatedProjects: 2,
+	NewSurveySubmissions: 4, NewSurveyRequests: 2, DeletedCandidates: 2, DeletedApplications: 2,
+	DeletedOffers: 1, DeletedOpenings: 1, DeletedJobPostings: 1, DeletedSourceTrackingLinks: 1,
+	MergedCandidates: 2,
+}
+
+// takesBadParams reports whether endpoint rejects the invalid
+// parameters of TestOpenAPIResponses: it declares one of them or needs a
+// parameter that the body lacks.
+func takesBadParams(s *ashbysim.Server, endpoint string) bool {
+	// An endpoint with a required parameter rejects the body anyway.
+	info, _ := s.Endpoint(endpoint)
+	if len(info.Required) > 0 {
+		return true
+	}
+	switch endpoint {
+	case "jobBoard.list", "communicationTemplate.list", "interviewStageGroup.list",
+		"applicationHiringTeamRole.list", "hiringTeamRole.list", "sourceTrackingLink.list":
+		return false
+	}
+	return true
+}
+
+// someParamSets returns the parameter sets of up to n parents of a
+// per-parent endpoint, spread over all of them.
+func someParamSets(t *testing.T, s *ashbysim.Server, endpoint string, n int) []map[string]any {
+	t.Helper()
+	sets, err := s.ParamSets(endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sets) == 0 {
+		t.Fatalf("%s has no parents", endpoint)
+	}
+	step := max(1, len(sets)/n)
+	var out []map[string]any
+	for k := 0; k < len(sets); k += step {
+		out = append(out, sets[k])
+	}
+	return out
+}
+
+// childPages returns the pages of one per-parent listing: every page of
+// an endpoint that pages, else the one response.
+func childPages(t *testing.T, s *ashbysim.Server, url, endpoint string, params map[string]any) []response {
+	t.Helper()
+	if info, _ := s.Endpoint(endpoint); info.Pages {
+		return listAll(t, url, endpoint, params).Pages
+	}
+	delete(params, "limit")
+	r := post(t, url, testKey, endpoint, params)
+	mustSucceed(t, endpoint, r)
+	return []response{r}
+}
+
+// childSyncTokens lists every parent of each incremental per-parent
+// endpoint and returns the sync tokens by endpoint and parent id.
+func childSyncTokens(t *testing.T, s *ashbysim.Server, url string) map[string]map[string]string {
+	t.Helper()
+	out := map[string]map[string]string{}
+	for _, endpoint := range s.ChildEndpoints() {
+		info, _ := s.Endpoint(endpoint)
+		if !info.Incremental {
+			continue
+		}
+		sets, err := s.ParamSets(endpoint)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[endpoint] = map[string]string{}
+		for _, params := range sets {
+			l := listAll(t, url, endpoint, params)
+			out[endpoint][params[info.ParentParam].(string)] = l.SyncToken
+		}
+	}
+	return out
 }
 
 // TestOpenAPIRejects checks that the validation above can fail: broken

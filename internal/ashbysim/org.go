@@ -38,6 +38,23 @@ type sizes struct {
 	sources        int
 	archiveReasons int
 	customFields   int
+
+	brands          int
+	jobBoards       int
+	closeReasons    int
+	trackingLinks   int
+	feedbackForms   int
+	surveyForms     int
+	templates       int // communication templates
+	jobTemplates    int
+	interviews      int // shared interviews first, then job-specific ones
+	openings        int
+	feedback        int // application feedback submissions
+	approvals       int
+	projects        int
+	surveys         int // survey submissions
+	surveyRequests  int
+	sharedInterview int // interviews listed without includeNonSharedInterviews
 }
 
 func clamp(v, lo, hi int) int { return max(lo, min(v, hi)) }
@@ -61,6 +78,23 @@ func newSizes(candidates, applications int) sizes {
 	n.sources = len(sourceSpecs)
 	n.archiveReasons = len(archiveReasonSpecs)
 	n.customFields = len(customFieldSpecs)
+
+	n.brands = len(brandNames)
+	n.jobBoards = len(jobBoardSpecs)
+	n.closeReasons = len(closeReasonSpecs)
+	n.trackingLinks = len(trackingLinkSources)
+	n.feedbackForms = len(feedbackFormTitles)
+	n.surveyForms = len(surveyFormSpecs)
+	n.templates = len(templateSpecs)
+	n.jobTemplates = clamp(n.jobs/10, 3, 30)
+	n.sharedInterview = len(interviewTitles)
+	n.interviews = n.sharedInterview + clamp(n.jobs/4, 2, 40)
+	n.openings = n.jobs
+	n.feedback = applications / 2
+	n.approvals = n.offers + n.jobs/3
+	n.projects = clamp(candidates/100, 3, 200)
+	n.surveys = applications / 4
+	n.surveyRequests = applications / 3
 	return n
 }
 
@@ -105,7 +139,34 @@ type mutation struct {
 	archivedAt int64
 	parent     int   // added applications: candidate; added offers and schedules: application
 	job        int   // added applications: job
-	extraApps  []int // candidates: applications added by changes
+	extraApps  []int // candidates: applications added by changes or moved by merges
+	// deleted objects vanish from every listing; merged candidates are
+	// deleted too.
+	deleted bool
+	// moved marks a generated application that a merge moved to the
+	// candidate in parent; movedClock is the clock of that merge.
+	moved      bool
+	movedClock int64
+	// stamps records the changes that add a child item: a note for a
+	// candidate, a history entry for an application, a version for an
+	// offer.
+	stamps []stamp
+}
+
+// stamp is one change that added a child item.
+type stamp struct {
+	clock   int64 // logical clock of the change
+	at      int64 // epoch ms of the change
+	version int   // object version after the change; -1 for an archive
+}
+
+func (m *mutation) isDeleted() bool { return m != nil && m.deleted }
+
+func (m *mutation) stampList() []stamp {
+	if m == nil {
+		return nil
+	}
+	return m.stamps
 }
 
 func (m *mutation) versionOrZero() int {
@@ -179,18 +240,40 @@ func newOrg(seed int64, candidates int) *org {
 	o.n = newSizes(candidates, o.applicationsOfFirstCandidates(candidates))
 	o.stores = map[kind]*store{}
 	for k, base := range map[kind]int{
-		kindCandidate:         o.n.candidates,
-		kindApplication:       o.n.applications,
-		kindJob:               o.n.jobs,
-		kindOffer:             o.n.offers,
-		kindInterviewSchedule: o.n.schedules,
-		kindUser:              o.n.users,
-		kindDepartment:        o.n.departments,
-		kindLocation:          o.n.locations,
-		kindSource:            o.n.sources,
-		kindArchiveReason:     o.n.archiveReasons,
-		kindCandidateTag:      o.n.tags,
-		kindCustomField:       o.n.customFields,
+		kindCandidate:             o.n.candidates,
+		kindApplication:           o.n.applications,
+		kindJob:                   o.n.jobs,
+		kindOffer:                 o.n.offers,
+		kindInterviewSchedule:     o.n.schedules,
+		kindUser:                  o.n.users,
+		kindDepartment:            o.n.departments,
+		kindLocation:              o.n.locations,
+		kindSource:                o.n.sources,
+		kindArchiveReason:         o.n.archiveReasons,
+		kindCandidateTag:          o.n.tags,
+		kindCustomField:           o.n.customFields,
+		kindBrand:                 o.n.brands,
+		kindJobBoard:              o.n.jobBoards,
+		kindJobPosting:            o.n.jobs,
+		kindHiringTeamRole:        len(hiringTeamRoles),
+		kindApplicationRole:       len(applicationRoleTitles),
+		kindCloseReason:           o.n.closeReasons,
+		kindTrackingLink:          o.n.trackingLinks,
+		kindFeedbackForm:          o.n.feedbackForms,
+		kindSurveyForm:            o.n.surveyForms,
+		kindInterviewerPool:       len(poolTitles),
+		kindInterview:             o.n.interviews,
+		kindInterviewPlan:         o.n.plans + 1,
+		kindInterviewStage:        (o.n.plans + 1) * len(planStages),
+		kindStageGroup:            len(stageGroupTypes),
+		kindCommunicationTemplate: o.n.templates,
+		kindJobTemplate:           o.n.jobTemplates,
+		kindOpening:               o.n.openings,
+		kindFeedback:              o.n.feedback,
+		kindApproval:              o.n.approvals,
+		kindProject:               o.n.projects,
+		kindSurveySubmission:      o.n.surveys,
+		kindSurveyRequest:         o.n.surveyRequests,
 	} {
 		o.stores[k] = &store{base: base, muts: map[int]*mutation{}}
 	}
@@ -244,8 +327,8 @@ func (o *org) applicationOwner(a int) (candidate, position int) {
 
 // candidateOf returns the candidate of any application.
 func (o *org) candidateOf(a int) int {
-	if a >= o.n.applications {
-		return o.mut(kindApplication, a).parent
+	if m := o.mut(kindApplication, a); a >= o.n.applications || m != nil && m.moved {
+		return m.parent
 	}
 	c, _ := o.applicationOwner(a)
 	return c

@@ -14,8 +14,11 @@ import (
 // check makes a mistyped value, or one from an organisation with another
 // seed, fail to decode, except by a chance of 1 in 65,536.
 //
-//	sync token: 't' endpoint-code clock check
-//	cursor:     'c' endpoint-code flags next-index listing-clock [token-clock] check
+//	sync token: 't' endpoint-code clock [variant] check
+//	cursor:     'c' endpoint-code flags next-index listing-clock [token-clock] [variant] check
+//
+// Only endpoints with several listings (one per survey type or parent)
+// carry the variant.
 //
 // A sync token carries the logical clock at which the listing that issued
 // it started. A later request with the token gets the objects changed
@@ -65,22 +68,49 @@ func hashBytes(b []byte) uint64 {
 }
 
 func (o *org) encodeToken(ep *endpoint, clock int64) string {
+	return o.encodeVariantToken(ep, 0, clock)
+}
+
+// encodeVariantToken encodes a sync token of listing variant of ep.
+func (o *org) encodeVariantToken(ep *endpoint, variant int, clock int64) string {
 	b := []byte{tagToken, ep.code}
 	b = binary.AppendUvarint(b, uint64(clock))
+	if ep.variant != nil {
+		b = binary.AppendUvarint(b, uint64(variant))
+	}
 	return o.seal(b)
 }
 
 // decodeToken returns the clock of a sync token issued for ep.
 func (o *org) decodeToken(ep *endpoint, s string) (int64, error) {
+	clock, _, err := o.decodeVariantToken(ep, s)
+	return clock, err
+}
+
+// decodeVariantToken returns the clock and listing variant of a sync
+// token issued for ep.
+func (o *org) decodeVariantToken(ep *endpoint, s string) (clock int64, variant int, err error) {
 	b, err := o.unseal(s, tagToken)
 	if err != nil || b[0] != ep.code {
-		return 0, errUndecodable
+		return 0, 0, errUndecodable
 	}
-	clock, n := binary.Uvarint(b[1:])
-	if n <= 0 || 1+n != len(b) {
-		return 0, errUndecodable
+	b = b[1:]
+	fields := []*int64{&clock}
+	var v int64
+	if ep.variant != nil {
+		fields = append(fields, &v)
 	}
-	return int64(clock), nil
+	for _, f := range fields {
+		x, n := binary.Uvarint(b)
+		if n <= 0 {
+			return 0, 0, errUndecodable
+		}
+		*f, b = int64(x), b[n:]
+	}
+	if len(b) != 0 {
+		return 0, 0, errUndecodable
+	}
+	return clock, int(v), nil
 }
 
 // cursorState is the decoded content of a cursor.
@@ -89,6 +119,7 @@ type cursorState struct {
 	start       int64 // clock when the listing began
 	incremental bool
 	since       int64 // token clock of an incremental listing
+	variant     int   // listing variant, for endpoints that have them
 }
 
 func (o *org) encodeCursor(ep *endpoint, c cursorState) string {
@@ -102,6 +133,9 @@ func (o *org) encodeCursor(ep *endpoint, c cursorState) string {
 	if c.incremental {
 		b = binary.AppendUvarint(b, uint64(c.since))
 	}
+	if ep.variant != nil {
+		b = binary.AppendUvarint(b, uint64(c.variant))
+	}
 	return o.seal(b)
 }
 
@@ -113,9 +147,13 @@ func (o *org) decodeCursor(ep *endpoint, s string) (cursorState, error) {
 	}
 	c.incremental = b[1]&cursorIncremental != 0
 	b = b[2:]
+	var variant int64
 	fields := []*int64{new(int64), &c.start}
 	if c.incremental {
 		fields = append(fields, &c.since)
+	}
+	if ep.variant != nil {
+		fields = append(fields, &variant)
 	}
 	for _, f := range fields {
 		v, n := binary.Uvarint(b)
@@ -127,7 +165,7 @@ func (o *org) decodeCursor(ep *endpoint, s string) (cursorState, error) {
 	if len(b) != 0 {
 		return c, errUndecodable
 	}
-	c.next = int(*fields[0])
+	c.next, c.variant = int(*fields[0]), int(variant)
 	return c, nil
 }
 
@@ -143,11 +181,17 @@ type listing struct {
 
 // openListing resolves the cursor and sync token of a request.
 func (o *org) openListing(ep *endpoint, q *query) (*listing, error) {
-	l := &listing{ep: ep, q: q, total: o.store(ep.kind).total()}
+	l := &listing{ep: ep, q: q, total: o.listSize(ep, q)}
 	var since int64
 	hasToken := q.syncToken != ""
+	variant := ep.variantOf(q)
 	if hasToken {
-		clock, err := o.decodeToken(ep, q.syncToken)
+		clock, v, err := o.decodeVariantToken(ep, q.syncToken)
+		if err == nil && v != variant {
+			return nil, &apiError{"sync_token_invalid", "The syncToken belongs to another listing of " +
+				ep.name + " (another " + ep.variantParam() + "). Send the token of this listing, " +
+				"or none for a full sync."}
+		}
 		if err != nil {
 			return nil, &apiError{"sync_token_invalid", "The syncToken could not be decoded for " +
 				ep.name + ". Drop the stored token and run a full sync."}
@@ -165,19 +209,68 @@ func (o *org) openListing(ep *endpoint, q *query) (*listing, error) {
 			return nil, &apiError{"invalid_next_cursor", "The cursor could not be decoded for " +
 				ep.name + ". Restart the listing from its first page."}
 		}
-		if c.incremental != hasToken || c.incremental && c.since != since {
+		if c.incremental != hasToken || c.incremental && c.since != since || c.variant != variant {
 			return nil, &apiError{"invalid_next_cursor", "The cursor belongs to a listing with " +
 				"a different syncToken. Send the syncToken of the first page with every cursor, " +
 				"or none for a full listing."}
 		}
 		l.cursor = c
 	default:
-		l.cursor = cursorState{start: o.clock, incremental: hasToken, since: since}
+		l.cursor = cursorState{start: o.clock, incremental: hasToken, since: since, variant: variant}
 	}
 	if l.cursor.incremental {
-		l.changed = o.changedSince(ep.kind, l.cursor.since)
+		l.changed = o.changedIn(ep, q, l.cursor.since)
 	}
 	return l, nil
+}
+
+// listSize returns the end of the index range a full listing of ep walks:
+// the object count of its kind, or the number of children of q's parent.
+func (o *org) listSize(ep *endpoint, q *query) int {
+	if ep.children != nil {
+		return len(q.children)
+	}
+	return o.store(ep.kind).total()
+}
+
+// changedIn returns the sorted indexes of ep's listing under q that
+// changed after clock since.
+func (o *org) changedIn(ep *endpoint, q *query, since int64) []int {
+	if ep.children == nil {
+		return o.changedSince(ep.kind, since)
+	}
+	var out []int
+	for k, c := range q.children {
+		if c.clock > since {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// listed reports whether a listing of ep under q shows index i: the
+// object exists and passes the endpoint's filters.
+func (o *org) listed(ep *endpoint, i int, q *query) bool {
+	if ep.children == nil && o.gone(ep.kind, i) {
+		return false
+	}
+	return ep.visible(o, i, q)
+}
+
+func (ep *endpoint) variantOf(q *query) int {
+	if ep.variant == nil {
+		return 0
+	}
+	return ep.variant(q)
+}
+
+// variantParam returns the name of the parameter that distinguishes ep's
+// listings.
+func (ep *endpoint) variantParam() string {
+	if ep.parent != nil {
+		return ep.parent.param
+	}
+	return "surveyType"
 }
 
 // changedCache keeps the last changedSince result per kind, so that the
@@ -214,7 +307,7 @@ func (o *org) changedSince(k kind, since int64) []int {
 // that object's index as the next position.
 func (o *org) page(l *listing, limit int) (items []int, more bool, next int) {
 	visit := func(i int) bool {
-		if !l.ep.visible(o, i, l.q) {
+		if !o.listed(l.ep, i, l.q) {
 			return true
 		}
 		if len(items) == limit {

@@ -54,7 +54,26 @@ type query struct {
 	listedOnly     bool
 	locationName   string
 	departmentName string
-	otherJobBoard  bool
+	board          int // job board index; -1 for an id of no board
+
+	// catalogues
+	namesOnly                     bool // hiringTeamRole.list; true unless sent as false
+	includeDisabled               bool
+	includeArchivedPools          bool
+	includeArchivedTrainingStages bool
+	includeNonShared              bool
+
+	// roots
+	surveyType  int // index into surveyTypes; -1 when not sent
+	candidateID idFilter
+	entityType  string
+	entityID    idFilter
+
+	// per-parent endpoints
+	parentID              idFilter
+	parent                int         // index of the parent, set by resolveParent
+	children              []childItem // the parent's child items, set by resolveParent
+	excludeFormDefinition bool
 }
 
 // apiError is an error that the API reports in its error envelope, as
@@ -90,18 +109,34 @@ func decodeBody(body []byte) (map[string]json.RawMessage, error) {
 // parseQuery decodes the members an endpoint accepts. A null member counts
 // as absent.
 func parseQuery(ep *endpoint, o *org, members map[string]json.RawMessage) (*query, error) {
-	q := &query{limit: defaultLimit}
+	q := &query{limit: defaultLimit, namesOnly: true, surveyType: -1}
 	for _, name := range ep.params {
 		raw, ok := members[name]
 		if !ok || string(raw) == "null" {
 			continue
 		}
-		if err := q.decode(o, name, raw); err != nil {
+		var err error
+		if ep.parent != nil && name == ep.parent.param {
+			err = decodeID(name, raw, &q.parentID)
+		} else {
+			err = q.decode(o, name, raw)
+		}
+		if err != nil {
 			return nil, err
 		}
 	}
-	if q.expandLocation && ep.name != "job.list" {
+	for _, name := range ep.required {
+		if raw, ok := members[name]; !ok || string(raw) == "null" {
+			return nil, invalidf("%s is required by %s", name, ep.name)
+		}
+	}
+	switch {
+	case ep.name == "surveyRequest.list" && q.surveyType > 0:
+		return nil, invalidf("surveyType of %s supports only %s", ep.name, surveyTypes[0])
+	case q.expandLocation && ep.name != "job.list" && ep.name != "jobTemplate.list":
 		return nil, invalidf("expand of %s allows only openings", ep.name)
+	case q.expandOpenings && ep.name == "jobTemplate.list":
+		return nil, invalidf("expand of %s allows only location", ep.name)
 	}
 	return q, nil
 }
@@ -151,9 +186,40 @@ func (q *query) decode(o *org, name string, raw json.RawMessage) error {
 		if err := decodeID(name, raw, &board); err != nil {
 			return err
 		}
-		// Only the primary external job board exists; other boards are
-		// empty.
-		q.otherJobBoard = board.excludes(o.id(kindJobBoard, 0))
+		// An id of no job board is valid input and lists no postings.
+		q.board = -1
+		if k, i, ok := splitID(o.seed, board.id); ok && k == kindJobBoard && i < o.store(kindJobBoard).total() {
+			q.board = i
+		}
+		return nil
+	case "namesOnly":
+		return decodeBool(name, raw, &q.namesOnly)
+	case "includeDisabled":
+		return decodeBool(name, raw, &q.includeDisabled)
+	case "includeArchivedPools":
+		return decodeBool(name, raw, &q.includeArchivedPools)
+	case "includeArchivedTrainingStages":
+		return decodeBool(name, raw, &q.includeArchivedTrainingStages)
+	case "includeNonSharedInterviews":
+		return decodeBool(name, raw, &q.includeNonShared)
+	case "excludeArchivedScheduleTemplateInterviews":
+		// No schedule templates are generated, so the flag changes nothing.
+		var ignored bool
+		return decodeBool(name, raw, &ignored)
+	case "excludeFormDefinition":
+		return decodeBool(name, raw, &q.excludeFormDefinition)
+	case "surveyType":
+		return q.decodeSurveyType(name, raw)
+	case "candidateId":
+		return decodeID(name, raw, &q.candidateID)
+	case "entityId":
+		return decodeID(name, raw, &q.entityID)
+	case "entityType":
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil || !slices.Contains(approvalEntityTypes, s) {
+			return invalidf("%s must be one of %v, got %s", name, approvalEntityTypes, raw)
+		}
+		q.entityType = s
 		return nil
 	case "status":
 		return q.decodeStatus(name, raw)
@@ -295,4 +361,21 @@ func (q *query) decodeExpand(name string, raw json.RawMessage) error {
 		}
 	}
 	return nil
+}
+
+// surveyTypes are the survey types survey submissions and requests have;
+// surveyRequest.list accepts only the first.
+var surveyTypes = []string{"CandidateExperience", "Questionnaire"}
+
+var approvalEntityTypes = []string{"offer", "job", "opening"}
+
+func (q *query) decodeSurveyType(name string, raw json.RawMessage) error {
+	var s string
+	if err := json.Unmarshal(raw, &s); err == nil {
+		if i := slices.Index(surveyTypes, s); i >= 0 {
+			q.surveyType = i
+			return nil
+		}
+	}
+	return invalidf("%s must be one of %v, got %s", name, surveyTypes, raw)
 }

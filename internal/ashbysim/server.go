@@ -189,7 +189,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, rec *Request) {
 		return
 	}
 
-	if f, ok := s.takeFault(rec.Endpoint, rec.SyncToken != "", rec.Cursor != ""); ok {
+	if f, ok := s.takeFault(rec); ok {
 		rec.Fault = true
 		if f.retryAfter >= 0 {
 			w.Header().Set("Retry-After", fmt.Sprint(f.retryAfter))

@@ -82,8 +82,12 @@ func TestAuthScopes(t *testing.T) {
 		})
 	}
 	t.Run("NilScopesReadAll", func(t *testing.T) {
-		for _, endpoint := range append(s.Endpoints(), "apiKey.info") {
-			mustSucceed(t, endpoint, post(t, url, "all", endpoint, nil))
+		for _, endpoint := range append(append(s.Endpoints(), s.ChildEndpoints()...), "apiKey.info") {
+			params := s.ParamsForAll(endpoint)
+			if sets, err := s.ParamSets(endpoint); err == nil {
+				params = sets[0]
+			}
+			mustSucceed(t, endpoint, post(t, url, "all", endpoint, params))
 		}
 	})
 }
@@ -193,7 +197,7 @@ func TestAPIKeyInfo(t *testing.T) {
 		scopes []string
 	}{
 		{"limited", []string{"apiKeysRead", "candidatesRead"}},
-		{"all", []string{"apiKeysRead", "candidatesRead", "hiringProcessMetadataRead", "interviewsRead", "jobsRead", "offersRead", "organizationRead"}},
+		{"all", []string{"apiKeysRead", "approvalsRead", "candidatesRead", "hiringProcessMetadataRead", "interviewsRead", "jobsRead", "offersRead", "organizationRead"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.key, func(t *testing.T) {

@@ -16,6 +16,9 @@ var allChanges = ashbysim.Changes{
 	NewInterviewSchedules: 2, UpdatedInterviewSchedules: 2, NewUsers: 1, DeactivatedUsers: 1,
 	NewDepartments: 1, ArchivedDepartments: 1, NewLocations: 1, ArchivedLocations: 1,
 	NewCandidateTags: 1, ArchivedCandidateTags: 1, NewCustomFields: 1, ArchivedCustomFields: 1,
+	NewOpenings: 2, UpdatedOpenings: 2, NewApplicationFeedback: 2, UpdatedApplicationFeedback: 2,
+	NewApprovals: 2, UpdatedApprovals: 2, NewProjects: 1, UpdatedProjects: 2,
+	NewSurveySubmissions: 6, NewSurveyRequests: 3,
 }
 
 func sorted(ids []string) []string {
@@ -73,7 +76,9 @@ func TestIncrementalSync(t *testing.T) {
 			if len(again.IDs) != 0 || again.SyncToken == "" {
 				t.Errorf("second incremental listing returned %d objects, token %q", len(again.IDs), again.SyncToken)
 			}
-			fromObjects, err := s.Objects(endpoint, map[string]any{"syncToken": tokens[endpoint], "includeArchived": true, "includeDeactivated": true})
+			fromParams := s.ParamsForAll(endpoint)
+			fromParams["syncToken"] = tokens[endpoint]
+			fromObjects, err := s.Objects(endpoint, fromParams)
 			if err != nil {
 				t.Fatal(err)
 			}
