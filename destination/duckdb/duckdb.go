@@ -108,6 +108,26 @@ func Open(path string) (*Client, error) {
 	return c, nil
 }
 
+// OpenMemory opens an in-memory DuckDB database with the same offline
+// settings as Open, so that no extension is ever downloaded. Readers use
+// it to query files that other destinations wrote (Parquet, JSON), whose
+// readers are built into the driver. The caller closes it.
+func OpenMemory() (*sql.DB, error) {
+	db, err := sql.Open("duckdb", "?"+offlineSettings[0]+"=false&"+offlineSettings[1]+"=false")
+	if err != nil {
+		return nil, fmt.Errorf("open in-memory duckdb: %w", err)
+	}
+	// One connection: an in-memory database lives per connection pool,
+	// and views created on one connection must be seen by the query.
+	db.SetMaxOpenConns(1)
+	c := &Client{db: db, path: ":memory:"}
+	if err := c.checkOffline(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open in-memory duckdb: %w", err)
+	}
+	return db, nil
+}
+
 // openError wraps an error of opening the file at path. DuckDB lets one
 // process open a file for writing at a time, and its own message names
 // the other process but not what to do.
