@@ -36,6 +36,12 @@ func (p *Pipeline) extract(ctx context.Context, src source.Source) (string, *Man
 	next := p.state.clone()
 	next.PipelineName, next.DatasetName = p.cfg.Name, p.cfg.Dataset
 
+	if pr, ok := src.(source.Preparer); ok {
+		if err := pr.Prepare(ctx); err != nil {
+			os.RemoveAll(dir)
+			return "", nil, fmt.Errorf("prepare source %s: %w", src.Name(), err)
+		}
+	}
 	resources := src.Resources()
 	results := make([]extractResult, len(resources))
 	limit := 1

@@ -32,3 +32,12 @@ type Resource interface {
 	// pipeline discards what it emitted and keeps the old state.
 	Extract(ctx context.Context, state json.RawMessage, emit func(items []json.RawMessage) error) (json.RawMessage, error)
 }
+
+// Preparer is implemented by sources that check their access before a
+// run, such as reading which permissions an API key has. The pipeline
+// calls Prepare once per run, before Resources; a source may leave out
+// the resources it found it cannot read, and must say so in its log. An
+// error fails the run before anything is extracted.
+type Preparer interface {
+	Prepare(ctx context.Context) error
+}

@@ -6,16 +6,20 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"slices"
+	"strings"
 
+	"github.com/restload/restload/source"
 	"github.com/restload/restload/source/rest"
 )
 
 // Hook names in the definition.
 const (
-	envelopeHook = "ashby_envelope"
-	syncHook     = "ashby_sync_token"
-	listHook     = "ashby_list"
+	envelopeHook      = "ashby_envelope"
+	childEnvelopeHook = "ashby_child_envelope"
+	syncHook          = "ashby_sync_token"
+	listHook          = "ashby_list"
 )
 
 // Codes after which a stored sync token is useless and Ashby's advice is a
@@ -37,7 +41,12 @@ type resourceState struct {
 
 func hooks(logger *slog.Logger) rest.Hooks {
 	return rest.Hooks{
-		Response: map[string]rest.ResponseHook{envelopeHook: checkEnvelope},
+		Response: map[string]rest.ResponseHook{
+			envelopeHook: checkEnvelope,
+			childEnvelopeHook: func(resp *rest.Response) error {
+				return checkChildEnvelope(resp, logger)
+			},
+		},
 		Extract: map[string]rest.ExtractHook{
 			syncHook: func(ctx context.Context, state json.RawMessage, list rest.ListFunc) (json.RawMessage, error) {
 				return extract(ctx, state, list, true, logger)
@@ -73,6 +82,9 @@ func extract(ctx context.Context, state json.RawMessage, list rest.ListFunc, inc
 		var ae *APIError
 		switch {
 		case err == nil:
+			if token == "" && listing != nil && listing.Complete {
+				source.MarkComplete(ctx)
+			}
 			if !incremental {
 				return nil, nil
 			}
@@ -113,4 +125,21 @@ func lastEndpoint(l *rest.Listing) string {
 		return ""
 	}
 	return endpointOf(l.Last.URL)
+}
+
+// checkChildEnvelope is the response hook of requests made per parent
+// item. An error whose code ends in "_not_found" (application_not_found,
+// candidate_not_found, ...) means the parent was deleted or merged away
+// between the parent's listing and this request: the parent is skipped
+// with a warning and the rest of the resource loads. The listing then no
+// longer counts as complete, so no rows are marked deleted on its
+// account. Every other error fails the resource as checkEnvelope does.
+func checkChildEnvelope(resp *rest.Response, logger *slog.Logger) error {
+	err := checkEnvelope(resp)
+	var ae *APIError
+	if errors.As(err, &ae) && ae.Status == http.StatusOK && strings.HasSuffix(ae.Code, "_not_found") {
+		logger.Warn("parent no longer exists, skipping it", "endpoint", ae.Endpoint, "code", ae.Code, "request_id", ae.RequestID)
+		return fmt.Errorf("%w: %w", rest.ErrIgnore, err)
+	}
+	return err
 }

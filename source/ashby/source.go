@@ -31,6 +31,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/restload/restload/schema"
 	"github.com/restload/restload/source"
 	"github.com/restload/restload/source/rest"
 )
@@ -62,12 +63,32 @@ type Config struct {
 	// MaxTotalWait caps the waits of all retries of one request; zero
 	// means three minutes.
 	MaxTotalWait time.Duration
+	// PII is applied to every field that holds personal data (names,
+	// email addresses, phone numbers, social links, addresses, network
+	// addresses, notes, survey answers, file handles): hash, mask or
+	// drop. Empty or "keep" stores them as Ashby returns them.
+	PII schema.PIIMode
 }
+
+// PIIKeep is the PII setting that stores personal fields unchanged.
+const PIIKeep schema.PIIMode = "keep"
 
 // Source is the Ashby source.
 type Source struct {
 	rest      *rest.Source
 	resources []source.Resource
+	// active holds the resources that Prepare found readable, once
+	// prepared is set.
+	active   []source.Resource
+	prepared bool
+	// endpoints and parents map resource names to their endpoint and to
+	// the resource they are read per item of.
+	endpoints map[string]string
+	parents   map[string]string
+	baseURL   string
+	apiKey    string
+	client    *http.Client
+	logger    *slog.Logger
 }
 
 var _ source.Source = (*Source)(nil)
@@ -98,9 +119,21 @@ func NewFromDefinition(def *rest.Config, cfg Config) (*Source, error) {
 	if def == nil {
 		return nil, errors.New("no Ashby definition: start from ashby.Definition")
 	}
-	// A shallow copy suffices: only client settings change below.
+	switch cfg.PII {
+	case "", PIIKeep, schema.PIIHash, schema.PIIMask, schema.PIIDrop:
+	default:
+		return nil, fmt.Errorf("invalid PII mode %q: use keep, hash, mask or drop", cfg.PII)
+	}
+	// A shallow copy suffices: client settings change below, and
+	// resources are copied before their hints change.
 	copied := *def
 	def = &copied
+	if cfg.PII != "" && cfg.PII != PIIKeep {
+		def.Resources = slices.Clone(def.Resources)
+		for i := range def.Resources {
+			def.Resources[i].Columns = piiHints(def.Resources[i].Name, def.Resources[i].Columns, cfg.PII)
+		}
+	}
 	if cfg.BaseURL != "" {
 		def.Client.BaseURL = cfg.BaseURL
 	}
@@ -143,7 +176,16 @@ func NewFromDefinition(def *rest.Config, cfg Config) (*Source, error) {
 	if err != nil {
 		return nil, fmt.Errorf("build the Ashby definition: %w", err)
 	}
-	s := &Source{rest: src}
+	client := cfg.HTTPClient
+	if client == nil {
+		client = &http.Client{}
+	}
+	s := &Source{rest: src, baseURL: base, apiKey: cfg.APIKey, client: client, logger: logger,
+		endpoints: map[string]string{}, parents: map[string]string{}}
+	for _, r := range def.Resources {
+		s.endpoints[r.Name] = strings.TrimPrefix(r.Endpoint.Path, "/")
+		s.parents[r.Name] = parentOf(r)
+	}
 	// Once the API cannot be reached, the other resources fail at once
 	// with the same error instead of each waiting out its own retries.
 	gate := &reachability{host: base}
@@ -217,8 +259,9 @@ func (g *gatedResource) Extract(ctx context.Context, state json.RawMessage, emit
 	return next, err
 }
 
-func cmp[T int | time.Duration](v, def T) T {
-	if v == 0 {
+func cmp[T int | time.Duration | string](v, def T) T {
+	var zero T
+	if v == zero {
 		return def
 	}
 	return v
@@ -247,28 +290,47 @@ func Definition(baseURL string) *rest.Config {
 		},
 	}
 	for _, sp := range resourceSpecs() {
-		body := map[string]any{}
-		for k, v := range sp.Body {
-			body[k] = v
-		}
-		r := rest.Resource{Name: sp.Name, ExtractHook: listHook, Endpoint: rest.Endpoint{Path: sp.Endpoint, JSON: body}}
-		if !sp.Incremental {
-			// A list without sync tokens is read whole every run, so the
-			// table is replaced: rows Ashby no longer lists, such as the
-			// posting of a closed job, do not linger.
-			r.WriteDisposition = "replace"
-		}
-		if sp.Paginated {
-			body["limit"] = pageLimit
-			r.Endpoint.Paginator = &rest.Paginator{Type: rest.PaginatorCursor, CursorPath: "nextCursor",
-				CursorBodyPath: "cursor", HasMorePath: "moreDataAvailable"}
-		}
-		if sp.Incremental {
-			r.ExtractHook = syncHook
-		}
-		def.Resources = append(def.Resources, r)
+		def.Resources = append(def.Resources, resourceOf(sp))
 	}
 	return def
+}
+
+// resourceOf turns one endpoint spec into a resource of the definition.
+//
+// Every resource merges by its primary key and tracks deletes: a run that
+// lists every object (a catalogue on every run, an incremental root when
+// it lists without a sync token, a child when its parent did) marks the
+// stored rows it no longer returned with _rl_deleted_at. Ashby's lists
+// do not report deleted objects, so this is how deletes arrive without
+// webhooks.
+func resourceOf(sp endpointSpec) rest.Resource {
+	body := map[string]any{}
+	for k, v := range sp.Body {
+		body[k] = v
+	}
+	r := rest.Resource{Name: sp.Name, ExtractHook: listHook, SoftDelete: new(true),
+		Endpoint: rest.Endpoint{Path: sp.Endpoint, JSON: body}}
+	if sp.Paginated {
+		body["limit"] = pageLimit
+		r.Endpoint.Paginator = &rest.Paginator{Type: rest.PaginatorCursor, CursorPath: "nextCursor",
+			CursorBodyPath: "cursor", HasMorePath: "moreDataAvailable"}
+	}
+	if sp.Incremental {
+		r.ExtractHook = syncHook
+	}
+	if sp.Parent != "" {
+		body[sp.ParentParam] = "{resources." + sp.Parent + ".id}"
+		r.IncludeFromParent = []string{"id"}
+		// A parent that no longer exists is skipped, not fatal.
+		r.Endpoint.ResponseActions = []rest.ResponseAction{{Hook: childEnvelopeHook}}
+	}
+	if sp.Selector != "" {
+		r.Endpoint.DataSelector = sp.Selector
+	}
+	if len(sp.PrimaryKey) > 0 {
+		r.PrimaryKey = sp.PrimaryKey
+	}
+	return r
 }
 
 // ResourceNames lists the names of all Ashby resources.
@@ -283,5 +345,11 @@ func ResourceNames() []string {
 // Name returns "ashby".
 func (s *Source) Name() string { return s.rest.Name() }
 
-// Resources returns the selected resources.
-func (s *Source) Resources() []source.Resource { return s.resources }
+// Resources returns the selected resources, without those that Prepare
+// found the API key cannot read.
+func (s *Source) Resources() []source.Resource {
+	if s.prepared {
+		return s.active
+	}
+	return s.resources
+}

@@ -267,20 +267,17 @@ func TestDefinitionMatchesResources(t *testing.T) {
 	for _, r := range src.Resources() {
 		names = append(names, r.Name())
 		h := r.Hints()
-		// Lists with sync tokens merge their changes; the others are read
-		// whole each run and replace their table.
-		want := schema.Replace
-		for _, sp := range resourceSpecs() {
-			if sp.Name == r.Name() && sp.Incremental {
-				want = schema.Merge
-			}
-		}
-		if h.Table != r.Name() || len(h.PrimaryKey) != 1 || h.PrimaryKey[0] != "id" || h.WriteDisposition != want {
-			t.Errorf("%s hints %+v, want table %s keyed by id with disposition %s", r.Name(), h, r.Name(), want)
+		// Every resource merges by key and marks the rows a complete
+		// listing lacks as deleted.
+		if h.Table != r.Name() || len(h.PrimaryKey) == 0 || h.WriteDisposition != schema.Merge || !h.SoftDelete {
+			t.Errorf("%s hints %+v, want table %s with a key, merged, tracking deletes", r.Name(), h, r.Name())
 		}
 	}
 	if strings.Join(names, ",") != strings.Join(ResourceNames(), ",") {
 		t.Errorf("resources %v, want %v", names, ResourceNames())
+	}
+	if len(names) < 40 {
+		t.Errorf("%d resources, want every readable endpoint (40 or more)", len(names))
 	}
 }
 
@@ -292,7 +289,9 @@ func TestRequestBodies(t *testing.T) {
 		{"jobs", `{"limit":100,"status":["Draft","Open","Closed","Archived"]}`},
 		{"users", `{"includeDeactivated":true,"limit":100}`},
 		{"sources", `{"includeArchived":true}`},
-		{"job_postings", `{}`},
+		{"job_boards", `{}`},
+		{"hiring_team_roles", `{"namesOnly":false}`},
+		{"survey_submissions_questionnaire", `{"limit":100,"surveyType":"Questionnaire"}`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.resource, func(t *testing.T) {
