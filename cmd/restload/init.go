@@ -304,6 +304,21 @@ func configTOML(source string) string {
 `)
 	}
 	b.WriteString(`
+[destination.filesystem]
+# Folder (a path or file:// URL) that --destination filesystem writes to,
+# one folder per dataset; the default is <pipeline>_files here.
+# bucket_url = ""
+# Format of the data files: parquet, jsonl or csv.
+# format = "parquet"
+
+[destination.iceberg]
+# Folder of the Iceberg tables that --destination iceberg writes; the
+# default is <pipeline>_iceberg here.
+# warehouse = ""
+# Catalog: sql (a SQLite file in the warehouse) or filesystem.
+# catalog = "sql"
+`)
+	b.WriteString(`
 [runtime]
 # Log level on standard error: debug, info, warn or error.
 # log_level = "warn"
@@ -347,6 +362,12 @@ access_token = ""
 # same key gives the same hashes, so hashed columns still join; use a long
 # random string and keep it.
 # pii_hash_key = ""
+
+[destination.postgres]
+# Connection URL of the PostgreSQL database that --destination postgres
+# loads into; TLS options such as sslmode and sslrootcert go in the query
+# string.
+# credentials = "postgresql://loader:password@db.example.com:5432/analytics?sslmode=verify-full"
 `)
 	return b.String()
 }

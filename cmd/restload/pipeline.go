@@ -16,7 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/restload/restload/config"
-	"github.com/restload/restload/destination/duckdb"
+	"github.com/restload/restload/destination"
 	"github.com/restload/restload/pipeline"
 	"github.com/restload/restload/schema"
 )
@@ -24,9 +24,9 @@ import (
 // pipelineOps lists the operations of "pipeline NAME OP".
 var pipelineOps = []string{"info", "trace", "load-package", "failed-jobs", "schema", "drop", "sync"}
 
-func newPipelineCommand() *cobra.Command {
+func newPipelineCommand(g *globalFlags) *cobra.Command {
 	var resources []string
-	var dataset string
+	var dataset, kind string
 	cmd := &cobra.Command{
 		Use:   "pipeline (list | NAME OPERATION [ARGS])",
 		Short: "Inspect pipelines and their working folders",
@@ -42,8 +42,9 @@ $RESTLOAD_DATA_DIR/pipelines (default ~/.restload/pipelines).
   restload pipeline NAME drop --resources R  drop R's tables and state, so the next run reloads R in full
   restload pipeline NAME sync                rebuild the working folder from the destination's state and schema
 
-drop and sync open the pipeline's DuckDB file: the one its working folder
-records, else <NAME>.duckdb in the current folder.`,
+drop and sync open the pipeline's destination: the one its working folder
+records, else --destination (<NAME>.duckdb in the current folder, or the
+PostgreSQL database of destination.postgres.credentials).`,
 		Example: "  restload pipeline list\n  restload pipeline ashby_pipeline info",
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -74,9 +75,9 @@ records, else <NAME>.duckdb in the current folder.`,
 			case "schema":
 				return printSchemas(out, dir)
 			case "drop":
-				return dropResources(cmd, args[0], dataset, resources)
+				return dropResources(cmd, g, args[0], dataset, resources)
 			case "sync":
-				return syncPipeline(cmd, args[0], dataset)
+				return syncPipeline(cmd, g, args[0], dataset, kind)
 			default:
 				msg := fmt.Sprintf("unknown pipeline operation %q: use one of %s", op, strings.Join(pipelineOps, ", "))
 				if s := config.Closest(op, pipelineOps); s != "" {
@@ -88,36 +89,48 @@ records, else <NAME>.duckdb in the current folder.`,
 	}
 	cmd.Flags().StringSliceVar(&resources, "resources", nil, "with drop: comma-separated resources whose tables and state to drop")
 	cmd.Flags().StringVar(&dataset, "dataset", "", "with drop and sync: dataset to use when the working folder records none (default <source>_data)")
+	cmd.Flags().StringVar(&kind, "destination", "duckdb", "with sync: destination to restore from when the working folder records none: duckdb (<NAME>.duckdb here) or postgres (destination.postgres.credentials)")
 	return cmd
 }
 
-// openPipeline opens the DuckDB destination of the named pipeline and
-// returns the pipeline with its source name.
-func openPipeline(name, dataset string) (*pipeline.Pipeline, string, func(), error) {
+// openPipeline opens the destination of the named pipeline and returns
+// the pipeline with its source name. The destination is the one the
+// working folder records; without a record (sync into an empty folder)
+// it is kind: <NAME>.duckdb in the current folder, or the configured
+// PostgreSQL database.
+func openPipeline(cmd *cobra.Command, g *globalFlags, name, dataset, kind string) (*pipeline.Pipeline, string, func(), error) {
+	conf, err := loadConfig(cmd, g)
+	if err != nil {
+		return nil, "", nil, err
+	}
 	dir := pipeline.WorkDir("", name)
 	source := strings.TrimSuffix(name, "_pipeline")
-	path := name + ".duckdb"
+	var dest destination.Destination
 	if rec, err := pipeline.ReadRecord(dir); err == nil {
-		loc, ok := strings.CutPrefix(rec.Location, "duckdb:///")
-		if rec.DestinationName != "duckdb" || !ok {
-			return nil, "", nil, fmt.Errorf("pipeline %q loads to %s; only DuckDB is supported so far", name, rec.DestinationName)
-		}
-		path, source = loc, rec.Source
+		source, kind = rec.Source, rec.DestinationName
 		if dataset == "" {
 			dataset = rec.Dataset
+		}
+		if dest, err = reopenDestination(cmd.Context(), name, rec, conf); err != nil {
+			return nil, "", nil, err
+		}
+	} else {
+		if err := checkDestination(kind); err != nil {
+			return nil, "", nil, err
+		}
+		if kind == "duckdb" {
+			if _, err := os.Stat(name + ".duckdb"); err != nil {
+				return nil, "", nil, &usageError{fmt.Errorf("database of pipeline %q not found at %s: run from the folder that holds it", name, name+".duckdb")}
+			}
+		}
+		if dest, err = openDestination(cmd.Context(), kind, name, conf); err != nil {
+			return nil, "", nil, err
 		}
 	}
 	if dataset == "" {
 		dataset = source + "_data"
 	}
-	if _, err := os.Stat(path); err != nil {
-		return nil, "", nil, &usageError{fmt.Errorf("database of pipeline %q not found at %s: run from the folder that holds it", name, path)}
-	}
-	dest, err := duckdb.Open(path)
-	if err != nil {
-		return nil, "", nil, err
-	}
-	p, err := pipeline.New(pipeline.Config{Name: name, Dataset: dataset, Destination: dest, DestinationName: "duckdb"})
+	p, err := pipeline.New(pipeline.Config{Name: name, Dataset: dataset, Destination: dest, DestinationName: kind})
 	if err != nil {
 		dest.Close()
 		return nil, "", nil, &usageError{err}
@@ -125,11 +138,11 @@ func openPipeline(name, dataset string) (*pipeline.Pipeline, string, func(), err
 	return p, source, func() { dest.Close() }, nil
 }
 
-func dropResources(cmd *cobra.Command, name, dataset string, resources []string) error {
+func dropResources(cmd *cobra.Command, g *globalFlags, name, dataset string, resources []string) error {
 	if len(resources) == 0 {
 		return &usageError{errors.New("drop needs --resources, such as --resources candidates,applications")}
 	}
-	p, source, done, err := openPipeline(name, dataset)
+	p, source, done, err := openPipeline(cmd, g, name, dataset, "duckdb")
 	if err != nil {
 		return err
 	}
@@ -143,8 +156,8 @@ func dropResources(cmd *cobra.Command, name, dataset string, resources []string)
 	return nil
 }
 
-func syncPipeline(cmd *cobra.Command, name, dataset string) error {
-	p, _, done, err := openPipeline(name, dataset)
+func syncPipeline(cmd *cobra.Command, g *globalFlags, name, dataset, kind string) error {
+	p, _, done, err := openPipeline(cmd, g, name, dataset, kind)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,9 +27,11 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && info.Mode()&os.ModeCharDevice != 0
 }
 
-// barProgress draws a bar per resource during extract and per table
-// during load.
+// barProgress draws a bar per resource during extract and per root
+// table during load. Resources are extracted concurrently, so its maps
+// are guarded by mu.
 type barProgress struct {
+	mu        sync.Mutex
 	p         *mpb.Progress
 	resources map[string]*resourceBar
 	tables    map[string]*mpb.Bar
@@ -63,18 +66,24 @@ func (b *barProgress) ResourceStarted(name string) {
 			decor.AverageSpeed(0, " %.0f items/s", decor.WCSyncSpace),
 		),
 	)
+	b.mu.Lock()
 	b.resources[name] = r
+	b.mu.Unlock()
 }
 
 func (b *barProgress) PageExtracted(name string, pages, items int64) {
+	b.mu.Lock()
 	r := b.resources[name]
+	b.mu.Unlock()
 	r.pages.Store(pages)
 	r.bar.EwmaSetCurrent(items, time.Since(r.started))
 }
 
 func (b *barProgress) ResourceDone(name string, pages, items int64, err error) {
+	b.mu.Lock()
 	r := b.resources[name]
 	delete(b.resources, name)
+	b.mu.Unlock()
 	if err != nil {
 		r.bar.Abort(false)
 		return
@@ -84,14 +93,23 @@ func (b *barProgress) ResourceDone(name string, pages, items int64, err error) {
 }
 
 func (b *barProgress) LoadStarted(loadID string, rows map[string]int64) {
-	tables := make([]string, 0, len(rows))
-	for t := range rows {
-		tables = append(tables, t)
+	// One bar per root table, counting the rows of its child tables too:
+	// a source such as Ashby makes hundreds of child tables.
+	roots := map[string]int64{}
+	for t, n := range rows {
+		root, _, _ := strings.Cut(t, "__")
+		roots[root] += n
 	}
-	sort.Strings(tables)
-	for _, t := range tables {
-		b.totals[t] = rows[t]
-		b.tables[t] = b.p.New(rows[t], mpb.BarStyle(),
+	names := make([]string, 0, len(roots))
+	for t := range roots {
+		names = append(names, t)
+	}
+	sort.Strings(names)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, t := range names {
+		b.totals[t] = roots[t]
+		b.tables[t] = b.p.New(roots[t], mpb.BarStyle(),
 			mpb.PrependDecorators(decor.Name("load "+t, decor.WCSyncSpaceR)),
 			mpb.AppendDecorators(decor.CountersNoUnit("%d / %d rows", decor.WCSyncSpace)),
 		)
@@ -101,6 +119,8 @@ func (b *barProgress) LoadStarted(loadID string, rows map[string]int64) {
 // LoadDone completes the table bars: a destination applies a package in
 // one transaction, so every table is done at the same moment.
 func (b *barProgress) LoadDone(loadID string, elapsed time.Duration, err error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	for t, bar := range b.tables {
 		if err != nil {
 			bar.Abort(false)
@@ -113,6 +133,8 @@ func (b *barProgress) LoadDone(loadID string, elapsed time.Duration, err error) 
 
 // Wait draws the final state of the bars.
 func (b *barProgress) Wait() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	for _, r := range b.resources {
 		r.bar.Abort(false)
 	}

@@ -15,16 +15,17 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/restload/restload/dataset"
-	"github.com/restload/restload/destination/duckdb"
 	"github.com/restload/restload/pipeline"
 )
 
-func newQueryCommand() *cobra.Command {
+func newQueryCommand(g *globalFlags) *cobra.Command {
 	var format string
 	cmd := &cobra.Command{
 		Use:   "query PIPELINE SQL",
 		Short: "Run a SQL query on a pipeline's destination and print the rows",
-		Long: `Query runs SQL on the destination of the named pipeline and prints the rows.
+		Long: `Query runs SQL on the destination of the named pipeline and prints the
+rows. DuckDB and PostgreSQL run it themselves; files and Iceberg tables are
+read by an in-memory DuckDB through a view per table.
 Tables live in the pipeline's dataset, so name them with it:
   restload query ashby_pipeline "SELECT count(*) FROM ashby_data.candidates"`,
 		Args: func(cmd *cobra.Command, args []string) error {
@@ -47,16 +48,21 @@ Tables live in the pipeline's dataset, so name them with it:
 			if err != nil {
 				return err
 			}
-			path, ok := strings.CutPrefix(rec.Location, "duckdb:///")
-			if rec.DestinationName != "duckdb" || !ok {
-				return fmt.Errorf("query supports DuckDB destinations only; pipeline %q loads to %s", args[0], rec.DestinationName)
-			}
-			db, err := duckdb.Open(path)
+			conf, err := loadConfig(cmd, g)
 			if err != nil {
 				return err
 			}
-			defer db.Close()
-			rows, err := db.DB().QueryContext(cmd.Context(), args[1])
+			dest, err := reopenDestination(cmd.Context(), args[0], rec, conf)
+			if err != nil {
+				return err
+			}
+			defer dest.Close()
+			db, release, err := queryDB(cmd.Context(), dest, rec.Dataset, rec.Source)
+			if err != nil {
+				return err
+			}
+			defer release()
+			rows, err := db.QueryContext(cmd.Context(), args[1])
 			if err != nil {
 				return fmt.Errorf("query failed: %w", err)
 			}

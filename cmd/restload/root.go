@@ -33,7 +33,7 @@ func newRootCommand() *cobra.Command {
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "warn", "log level on standard error: debug, info, warn or error")
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
 	root.SetFlagErrorFunc(flagError)
-	root.AddCommand(newRunCommand(g), newAshbyCommand(g), newPipelineCommand(), newQueryCommand(), newLintCommand(), newVersionCommand())
+	root.AddCommand(newRunCommand(g), newAshbyCommand(g), newPipelineCommand(g), newQueryCommand(g), newLintCommand(), newVersionCommand())
 	root.AddCommand(newInitCommand())
 	return root
 }

@@ -6,14 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/restload/restload/config"
-	"github.com/restload/restload/destination/duckdb"
 	"github.com/restload/restload/internal/ashbysim"
 	"github.com/restload/restload/pipeline"
 	"github.com/restload/restload/schema"
@@ -39,6 +37,8 @@ type runFlags struct {
 	demoCandidates int
 	progress       string
 	interval       time.Duration
+	pii            string
+	fullRefresh    bool
 }
 
 func newRunCommand(g *globalFlags) *cobra.Command {
@@ -83,7 +83,7 @@ secrets come from SOURCES__<NAME>__<SECRET> or .restload/secrets.toml.`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.pipeline, "pipeline", "", "pipeline name: names the working folder and the DuckDB file <name>.duckdb (default <source>_pipeline)")
 	fl.StringVar(&f.dataset, "dataset", "", "dataset name: the schema inside the destination that receives the tables (default <source>_data)")
-	fl.StringVar(&f.destination, "destination", "duckdb", "destination kind; only duckdb so far")
+	fl.StringVar(&f.destination, "destination", "duckdb", "where to load: duckdb (the file <pipeline>.duckdb here), postgres (destination.postgres.credentials), filesystem (Parquet, JSONL or CSV files under destination.filesystem.bucket_url, default <pipeline>_files) or iceberg (tables under destination.iceberg.warehouse, default <pipeline>_iceberg)")
 	fl.StringSliceVar(&f.resources, "resources", nil, "comma-separated resources to load (default all); Ashby's: "+strings.Join(ashby.ResourceNames(), ","))
 	fl.StringVar(&f.sourceFile, "source", "", "YAML source definition to run instead of a built-in source")
 	fl.BoolVar(&f.demo, "demo", false, "load the sample organisation of the built-in Ashby emulator instead of Ashby")
@@ -91,6 +91,8 @@ secrets come from SOURCES__<NAME>__<SECRET> or .restload/secrets.toml.`,
 	fl.IntVar(&f.demoCandidates, "demo-candidates", 500, "with --demo: number of candidates in the emulator's organisation")
 	fl.StringVar(&f.progress, "progress", "auto", "progress display: bar (on a terminal), log (a line per resource every --progress-interval), none, or auto (bar on a terminal, else log)")
 	fl.DurationVar(&f.interval, "progress-interval", 5*time.Second, "with log progress: time between progress lines, e.g. 5s")
+	fl.StringVar(&f.pii, "pii", "keep", "for ashby: what to do with personal fields (names, emails, phones, links, addresses, notes, file handles): keep, hash (HMAC-SHA256 under normalize.pii_hash_key), mask or drop")
+	fl.BoolVar(&f.fullRefresh, "full-refresh", false, "ignore stored sync tokens and cursors and list every resource in full; rows the source no longer returns are marked deleted (_rl_deleted_at)")
 	return cmd
 }
 
@@ -116,8 +118,13 @@ func setupRun(cmd *cobra.Command, g *globalFlags, f *runFlags) (*config.Resolver
 
 // checkRunFlags validates the flags that every source shares.
 func checkRunFlags(f *runFlags) error {
-	if f.destination != "duckdb" {
-		return &usageError{fmt.Errorf("unknown destination %q: only \"duckdb\" is available so far", f.destination)}
+	if err := checkDestination(f.destination); err != nil {
+		return err
+	}
+	switch f.pii {
+	case "keep", "hash", "mask", "drop":
+	default:
+		return &usageError{fmt.Errorf("invalid --pii %q: use keep, hash, mask or drop", f.pii)}
 	}
 	switch f.progress {
 	case "auto", "bar", "log", "none":
@@ -147,6 +154,7 @@ func runAshby(cmd *cobra.Command, g *globalFlags, f *runFlags) error {
 		BaseURL:   settings.BaseURL,
 		Resources: f.resources,
 		Logger:    logger,
+		PII:       schema.PIIMode(f.pii),
 	}
 	if f.demo {
 		key, err := randomKey()
@@ -182,6 +190,9 @@ func runDefinition(cmd *cobra.Command, g *globalFlags, f *runFlags) error {
 	conf, logger, err := setupRun(cmd, g, f)
 	if err != nil {
 		return err
+	}
+	if f.pii != "keep" {
+		return &usageError{errors.New("--pii applies to the ashby source; a source definition sets pii per field in its columns hints")}
 	}
 	def, err := rest.LoadFile(f.sourceFile)
 	if err != nil {
@@ -229,6 +240,10 @@ func runPipeline(cmd *cobra.Command, g *globalFlags, f *runFlags, conf *config.R
 	if err := conf.Decode("normalize", &norm); err != nil {
 		return &usageError{err}
 	}
+	if f.pii == "hash" && norm.PIIHashKey.Reveal() == "" {
+		return &usageError{fmt.Errorf("--pii hash needs a secret key (normalize.pii_hash_key) so that hashes stay stable across runs: set it in one of these places:\n  %s",
+			strings.Join(conf.Searched("normalize.pii_hash_key", true), "\n  "))}
+	}
 	name, dataset := f.pipeline, f.dataset
 	if name == "" {
 		name = src.Name() + "_pipeline"
@@ -249,11 +264,7 @@ func runPipeline(cmd *cobra.Command, g *globalFlags, f *runFlags, conf *config.R
 	if err := pipeline.ValidateDataset(dataset); err != nil {
 		return &usageError{err}
 	}
-	path, err := filepath.Abs(name + ".duckdb")
-	if err != nil {
-		return fmt.Errorf("resolve database path: %w", err)
-	}
-	dest, err := duckdb.Open(path)
+	dest, err := openDestination(cmd.Context(), f.destination, name, conf)
 	if err != nil {
 		return err
 	}
@@ -266,10 +277,11 @@ func runPipeline(cmd *cobra.Command, g *globalFlags, f *runFlags, conf *config.R
 		Name:            name,
 		Dataset:         dataset,
 		Destination:     dest,
-		DestinationName: "duckdb",
+		DestinationName: f.destination,
 		Logger:          logger,
 		Progress:        progress,
 		PIIHashKey:      []byte(norm.PIIHashKey.Reveal()),
+		FullRefresh:     f.fullRefresh,
 	})
 	if err != nil {
 		wait()

@@ -30,6 +30,7 @@ type normalizeSettings struct {
 func knownKeys() []string {
 	keys := config.Keys("sources.ashby", ashbySettings{})
 	keys = append(keys, config.Keys("normalize", normalizeSettings{})...)
+	keys = append(keys, destinationKeys()...)
 	return append(keys, config.Keys("runtime", runtimeSettings{})...)
 }
 

@@ -22,6 +22,8 @@ var masks = []struct {
 	{regexp.MustCompile(`\d{10}\.\d{6}`), "<load id>"},
 	{regexp.MustCompile(`\d+\.\d\d seconds`), "<seconds>"},
 	{regexp.MustCompile(`"sync_token":"[^"]*"`), `"sync_token":"<token>"`},
+	{regexp.MustCompile(`time=\S+`), "time=<time>"},
+	{regexp.MustCompile(`duration=\S+`), "duration=<duration>"},
 }
 
 func maskOutput(out, dir string) string {
@@ -36,14 +38,17 @@ func maskOutput(out, dir string) string {
 // loaded demo pipeline against golden files.
 func TestPipelineCommands(t *testing.T) {
 	e := newEnv(t)
-	if out, code := runBinary(t, e, "run", "ashby", "--demo", "--demo-candidates", "50"); code != 0 {
+	out, code := runBinary(t, e, "run", "ashby", "--demo", "--demo-candidates", "50")
+	if code != 0 {
 		t.Fatalf("demo run: exit code %d:\n%s", code, out)
 	}
+	checkGolden(t, "run", maskOutput(out, e.dir))
 	tests := []struct {
 		name string
 		args []string
 		code int
 	}{
+		{"run_again", []string{"run", "ashby", "--demo", "--demo-candidates", "50"}, 0},
 		{"list", []string{"pipeline", "list"}, 0},
 		{"info", []string{"pipeline", pipelineName, "info"}, 0},
 		{"trace", []string{"pipeline", pipelineName, "trace"}, 0},
@@ -65,24 +70,30 @@ func TestPipelineCommands(t *testing.T) {
 			if code != tc.code {
 				t.Errorf("exit code %d, want %d:\n%s", code, tc.code, out)
 			}
-			got := maskOutput(out, e.dir)
-			path := filepath.Join("testdata", "commands", tc.name+".golden")
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("read golden file (run with -update to create it): %v", err)
-			}
-			if got != string(want) {
-				t.Errorf("output differs from %s:\n--- got\n%s\n--- want\n%s", path, got, want)
-			}
+			checkGolden(t, tc.name, maskOutput(out, e.dir))
 		})
+	}
+}
+
+// checkGolden compares got with testdata/commands/<name>.golden, which
+// -update rewrites.
+func checkGolden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", "commands", name+".golden")
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read golden file (run with -update to create it): %v", err)
+	}
+	if got != string(want) {
+		t.Errorf("output differs from %s:\n--- got\n%s\n--- want\n%s", path, got, want)
 	}
 }
 

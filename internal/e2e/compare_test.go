@@ -88,12 +88,19 @@ type reconstructor struct {
 	sch     *schema.Schema
 }
 
-// row reconstructs the root row of table whose primary key id equals id.
-func (r *reconstructor) root(table, id string) map[string]any {
+// root reconstructs the root row of table whose key columns hold the
+// given values.
+func (r *reconstructor) root(table string, key map[string]any) map[string]any {
 	r.t.Helper()
-	rows := r.query(fmt.Sprintf(`SELECT * FROM %q.%q WHERE id = ?`, r.dataset, table), id)
+	var conds []string
+	var args []any
+	for _, col := range sortedKeys(key) {
+		conds = append(conds, fmt.Sprintf("%q = ?", col))
+		args = append(args, key[col])
+	}
+	rows := r.query(fmt.Sprintf(`SELECT * FROM %q.%q WHERE %s`, r.dataset, table, strings.Join(conds, " AND ")), args...)
 	if len(rows) != 1 {
-		r.t.Fatalf("%s: %d rows with id %s, want 1", table, len(rows), id)
+		r.t.Fatalf("%s: %d rows with key %v, want 1", table, len(rows), key)
 	}
 	return r.build(table, rows[0])
 }

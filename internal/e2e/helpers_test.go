@@ -44,23 +44,6 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// endpoints maps each root table to the Ashby list endpoint that fills it.
-var endpoints = map[string]string{
-	"candidates":          "candidate.list",
-	"applications":        "application.list",
-	"jobs":                "job.list",
-	"job_postings":        "jobPosting.list",
-	"offers":              "offer.list",
-	"interview_schedules": "interviewSchedule.list",
-	"users":               "user.list",
-	"departments":         "department.list",
-	"locations":           "location.list",
-	"sources":             "source.list",
-	"archive_reasons":     "archiveReason.list",
-	"candidate_tags":      "candidateTag.list",
-	"custom_fields":       "customField.list",
-}
-
 // startSim serves an emulator with one API key that may read everything.
 func startSim(t *testing.T, seed int64, candidates int, key string) (*ashbysim.Server, string) {
 	t.Helper()

@@ -5,16 +5,92 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/restload/restload/destination/duckdb"
 	"github.com/restload/restload/internal/ashbysim"
+	"github.com/restload/restload/schema"
+	"github.com/restload/restload/source/ashby"
 )
 
+// expected holds, per Ashby resource, the items that a complete load of
+// the emulator's current organisation stores, decoded.
+type expected map[string][]map[string]any
+
+// expectedItems asks the emulator for the objects of every resource as
+// the source reads them: root resources with the parameters under which
+// the emulator lists everything, children once per parent item with the
+// parent's id added as _<parent>_id, and items below "results" picked by
+// the resource's selector.
+func expectedItems(t *testing.T, sim *ashbysim.Server, only ...string) expected {
+	t.Helper()
+	exp := expected{}
+	for _, ri := range ashby.Resources() {
+		if len(only) > 0 && !slices.Contains(only, ri.Name) {
+			continue
+		}
+		list := func(extra map[string]any) []map[string]any {
+			params := sim.ParamsForAll(ri.Endpoint)
+			for k, v := range ri.Body {
+				params[k] = v
+			}
+			for k, v := range extra {
+				params[k] = v
+			}
+			raws, err := sim.Objects(ri.Endpoint, params)
+			if err != nil {
+				t.Fatalf("emulator objects of %s %v: %v", ri.Endpoint, params, err)
+			}
+			var items []map[string]any
+			member, nested := strings.CutPrefix(ri.Selector, "results.")
+			for _, raw := range raws {
+				item := decodeItem(t, raw)
+				if !nested {
+					items = append(items, item)
+					continue
+				}
+				elems, _ := item[member].([]any)
+				for _, e := range elems {
+					items = append(items, e.(map[string]any))
+				}
+			}
+			return items
+		}
+		if ri.Parent == "" {
+			exp[ri.Name] = list(nil)
+			continue
+		}
+		parents, ok := exp[ri.Parent]
+		if !ok {
+			parents = expectedItems(t, sim, ri.Parent)[ri.Parent]
+		}
+		exp[ri.Name] = []map[string]any{}
+		for _, p := range parents {
+			id := p["id"].(string)
+			for _, item := range list(map[string]any{ri.ParentParam: id}) {
+				item["_"+ri.Parent+"_id"] = id
+				exp[ri.Name] = append(exp[ri.Name], item)
+			}
+		}
+	}
+	return exp
+}
+
+// keyOf returns the key columns of a resource's item with their values.
+func keyOf(ri ashby.ResourceInfo, item map[string]any) map[string]any {
+	key := map[string]any{}
+	for _, f := range ri.PrimaryKey {
+		key[schema.NormalizeIdentifier(f)] = item[f]
+	}
+	return key
+}
+
 // checkDataset compares every table of the loaded dataset with the
-// emulator's current objects: root and child row counts and no duplicate
-// ids over all objects, and every field, nested and list fields included,
-// of a sample of objects plus the objects named in always.
+// emulator's current objects: the live rows (no _rl_deleted_at) and
+// their child rows counted against the objects and their lists, no
+// duplicate keys, and every field, nested and list fields included, of a
+// sample of objects plus the objects whose id is in always.
 func checkDataset(t *testing.T, e *env, sim *ashbysim.Server, always ...string) {
 	t.Helper()
 	c, err := duckdb.Open(e.dbPath)
@@ -28,31 +104,43 @@ func checkDataset(t *testing.T, e *env, sim *ashbysim.Server, always ...string) 
 		t.Fatalf("read stored schema: %v (schema %v)", err, sch)
 	}
 	r := &reconstructor{t: t, db: db, dataset: datasetName, sch: sch}
-	for _, table := range sortedKeys(endpoints) {
-		items := objects(t, sim, endpoints[table])
-		got := count(t, db, fmt.Sprintf(`SELECT count(*) FROM %q.%q`, datasetName, table))
-		if got != len(items) {
-			t.Errorf("%s: %d rows, emulator has %d objects", table, got, len(items))
+	exp := expectedItems(t, sim)
+	for _, ri := range ashby.Resources() {
+		table, items := ri.Name, exp[ri.Name]
+		if sch.Table(table) == nil {
+			if len(items) > 0 {
+				t.Errorf("table %s is missing: the emulator has %d objects", table, len(items))
+			}
+			continue
 		}
-		distinct := count(t, db, fmt.Sprintf(`SELECT count(DISTINCT id) FROM %q.%q`, datasetName, table))
-		if distinct != got {
-			t.Errorf("%s: %d rows but %d distinct ids", table, got, distinct)
+		got := count(t, db, fmt.Sprintf(`SELECT count(*) FROM %q.%q WHERE _rl_deleted_at IS NULL`, datasetName, table))
+		if got != len(items) {
+			t.Errorf("%s: %d live rows, emulator has %d objects", table, got, len(items))
+		}
+		var keyCols []string
+		for _, f := range ri.PrimaryKey {
+			keyCols = append(keyCols, fmt.Sprintf("%q", schema.NormalizeIdentifier(f)))
+		}
+		distinct := count(t, db, fmt.Sprintf(`SELECT count(*) FROM (SELECT DISTINCT %s FROM %q.%q) AS k`, strings.Join(keyCols, ", "), datasetName, table))
+		all := count(t, db, fmt.Sprintf(`SELECT count(*) FROM %q.%q`, datasetName, table))
+		if distinct != all {
+			t.Errorf("%s: %d rows but %d distinct keys", table, all, distinct)
 		}
 		wantChildren := map[string]int{}
 		step := max(1, len(items)/sampleSize)
-		for i, raw := range items {
-			item := decodeItem(t, raw)
+		for i, item := range items {
 			expectedChildCounts(table, item, wantChildren)
 			id, _ := item["id"].(string)
 			if i%step != 0 && !slices.Contains(always, id) {
 				continue
 			}
-			for _, d := range diff(table+"["+id+"]", canonical(item), canonical(r.root(table, id))) {
+			for _, d := range diff(fmt.Sprintf("%s%v", table, keyOf(ri, item)), canonical(item), canonical(r.root(table, keyOf(ri, item)))) {
 				t.Error(d)
 			}
 		}
 		for _, child := range sch.Descendants(table) {
-			n := count(t, db, fmt.Sprintf(`SELECT count(*) FROM %q.%q`, datasetName, child.Name))
+			n := count(t, db, fmt.Sprintf(`SELECT count(*) FROM %q.%q c JOIN %q.%q r ON c._rl_root_id = r._rl_id
+				WHERE r._rl_deleted_at IS NULL`, datasetName, child.Name, datasetName, table))
 			if n != wantChildren[child.Name] {
 				t.Errorf("%s: %d rows, emulator objects hold %d list elements", child.Name, n, wantChildren[child.Name])
 			}
@@ -134,7 +222,7 @@ func TestIncrementalSync(t *testing.T) {
 	// Every first request of an incremental list carried the stored token.
 	first := map[string]bool{}
 	for _, req := range sim.Requests() {
-		table := tableOf(req.Endpoint)
+		table := tableOf(req)
 		if table == "" || first[table] || tokens[table] == "" {
 			continue
 		}
@@ -202,13 +290,47 @@ func storedTokens(t *testing.T, e *env) map[string]string {
 	return out
 }
 
-func tableOf(endpoint string) string {
-	for table, ep := range endpoints {
-		if ep == endpoint {
-			return table
+// tableOf returns the root resource whose requests look like req: its
+// endpoint, with the resource's fixed body members.
+func tableOf(req ashbysim.Request) string {
+	for _, ri := range ashby.Resources() {
+		if ri.Parent != "" || ri.Endpoint != req.Endpoint {
+			continue
+		}
+		match := true
+		for k, v := range ri.Body {
+			if fmt.Sprint(req.Body[k]) != fmt.Sprint(v) {
+				match = false
+			}
+		}
+		if match {
+			return ri.Name
 		}
 	}
 	return ""
+}
+
+// checkCounts checks that each named resource's table holds one live row
+// per emulator object and no key twice.
+func checkCounts(t *testing.T, db *sql.DB, sim *ashbysim.Server, tables ...string) {
+	t.Helper()
+	exp := expectedItems(t, sim, tables...)
+	for _, ri := range ashby.Resources() {
+		if !slices.Contains(tables, ri.Name) {
+			continue
+		}
+		want := len(exp[ri.Name])
+		if got := count(t, db, fmt.Sprintf(`SELECT count(*) FROM %q.%q WHERE _rl_deleted_at IS NULL`, datasetName, ri.Name)); got != want {
+			t.Errorf("%s: %d live rows, want %d", ri.Name, got, want)
+		}
+		var keyCols []string
+		for _, f := range ri.PrimaryKey {
+			keyCols = append(keyCols, fmt.Sprintf("%q", schema.NormalizeIdentifier(f)))
+		}
+		if got := count(t, db, fmt.Sprintf(`SELECT count(*) FROM (SELECT DISTINCT %s FROM %q.%q) AS k`, strings.Join(keyCols, ", "), datasetName, ri.Name)); got != want {
+			t.Errorf("%s: %d distinct keys, want %d", ri.Name, got, want)
+		}
+	}
 }
 
 func childRows(t *testing.T, db *sql.DB, table, rootID string) int {
