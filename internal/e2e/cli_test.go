@@ -96,7 +96,7 @@ func TestRunUsageErrors(t *testing.T) {
 		want []string
 	}{
 		{"no key", []string{"run", "ashby"}, []string{"SOURCES__ASHBY__API_KEY", "--demo"}},
-		{"unknown destination", []string{"run", "ashby", "--demo", "--destination", "snowflake"}, []string{`"snowflake"`, "duckdb or postgres"}},
+		{"unknown destination", []string{"run", "ashby", "--demo", "--destination", "snowflake"}, []string{`"snowflake"`, "duckdb, postgres, filesystem or iceberg"}},
 		{"unknown source", []string{"run", "greenhouse"}, []string{`"greenhouse"`, "ashby"}},
 		{"unknown flag", []string{"run", "ashby", "--dmeo"}, []string{"--dmeo", "did you mean --demo?"}},
 	}
