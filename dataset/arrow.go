@@ -166,13 +166,26 @@ func appendValue(b array.Builder, v any) error {
 		}
 		bb.Append(x)
 	case *array.Decimal128Builder:
-		x, ok := v.(duckdb.Decimal)
-		if !ok {
+		var scaled *big.Int
+		switch x := v.(type) {
+		case duckdb.Decimal:
+			scaled = new(big.Int).Set(x.Value)
+			for s := int(x.Scale); s < 9; s++ {
+				scaled.Mul(scaled, big.NewInt(10))
+			}
+		case string:
+			// PostgreSQL's driver returns numeric values as their text.
+			r, ok := new(big.Rat).SetString(x)
+			if !ok {
+				return fmt.Errorf("want a decimal, got the text %q", x)
+			}
+			r.Mul(r, new(big.Rat).SetInt(big.NewInt(1_000_000_000)))
+			if !r.IsInt() {
+				return fmt.Errorf("decimal %s has more than 9 digits after the point", x)
+			}
+			scaled = r.Num()
+		default:
 			return fmt.Errorf("want a decimal, got %T", v)
-		}
-		scaled := new(big.Int).Set(x.Value)
-		for s := int(x.Scale); s < 9; s++ {
-			scaled.Mul(scaled, big.NewInt(10))
 		}
 		bb.Append(decimal128.FromBigInt(scaled))
 	default:

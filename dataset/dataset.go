@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/restload/restload/destination/duckdb"
 	"github.com/restload/restload/schema"
 )
 
@@ -19,11 +20,60 @@ type SQLDestination interface {
 	DB() *sql.DB
 }
 
+// ViewDestination is a destination whose tables are data files that
+// DuckDB reads, such as Parquet files or Iceberg tables. ReadViews
+// returns the statements that create, in an empty DuckDB database, one
+// view per table of the dataset over its committed files.
+type ViewDestination interface {
+	ReadViews(ctx context.Context, dataset string, sch *schema.Schema) ([]string, error)
+}
+
 // Dataset is one dataset of a destination.
 type Dataset struct {
 	db     *sql.DB
 	name   string
 	schema *schema.Schema
+	// release frees a database that the Dataset opened itself.
+	release func() error
+}
+
+// Open returns the dataset named name of dest: on the destination's own
+// SQL handle (DuckDB, PostgreSQL), or on an in-memory DuckDB database
+// with a view per table for a ViewDestination. The views show the loads
+// committed when Open ran. Close releases what Open opened.
+func Open(ctx context.Context, dest any, name string, sch *schema.Schema) (*Dataset, error) {
+	switch d := dest.(type) {
+	case SQLDestination:
+		return New(d.DB(), name, sch), nil
+	case ViewDestination:
+		views, err := d.ReadViews(ctx, name, sch)
+		if err != nil {
+			return nil, fmt.Errorf("read the tables of dataset %s: %w", name, err)
+		}
+		db, err := duckdb.OpenMemory()
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range views {
+			if _, err := db.ExecContext(ctx, v); err != nil {
+				db.Close()
+				return nil, fmt.Errorf("create the views of dataset %s: %w", name, err)
+			}
+		}
+		ds := New(db, name, sch)
+		ds.release = db.Close
+		return ds, nil
+	}
+	return nil, fmt.Errorf("destination %T cannot be read back as a dataset", dest)
+}
+
+// Close releases the database that Open opened for a ViewDestination;
+// the handle of a SQL destination stays open.
+func (d *Dataset) Close() error {
+	if d.release == nil {
+		return nil
+	}
+	return d.release()
 }
 
 // New returns the dataset named name in the destination whose SQL handle
@@ -39,7 +89,7 @@ func (d *Dataset) Name() string { return d.name }
 // Tables lists the dataset's tables, system tables included, sorted.
 func (d *Dataset) Tables(ctx context.Context) ([]string, error) {
 	rows, err := d.db.QueryContext(ctx,
-		`SELECT table_name FROM information_schema.tables WHERE table_schema = ? ORDER BY table_name`, d.name)
+		`SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`, d.name)
 	if err != nil {
 		return nil, fmt.Errorf("list tables of dataset %s: %w", d.name, err)
 	}

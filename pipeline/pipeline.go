@@ -409,12 +409,10 @@ func lockDir(dir string) (func(), error) {
 }
 
 // Dataset returns the pipeline's dataset for reading loaded data back, as
-// rows or Arrow records. The destination must run SQL, as DuckDB does.
+// rows or Arrow records. DuckDB and PostgreSQL are read directly; files
+// and Iceberg tables through an in-memory DuckDB, which the dataset's
+// Close releases.
 func (p *Pipeline) Dataset(ctx context.Context) (*dataset.Dataset, error) {
-	db, ok := p.cfg.Destination.(dataset.SQLDestination)
-	if !ok {
-		return nil, fmt.Errorf("destination %s cannot be read back as a dataset", p.cfg.Destination.Location())
-	}
 	sch := p.current
 	if sch == nil {
 		// Before a run, the schema comes from the destination.
@@ -432,5 +430,9 @@ func (p *Pipeline) Dataset(ctx context.Context) (*dataset.Dataset, error) {
 			}
 		}
 	}
-	return dataset.New(db.DB(), p.cfg.Dataset, sch), nil
+	ds, err := dataset.Open(ctx, p.cfg.Destination, p.cfg.Dataset, sch)
+	if err != nil {
+		return nil, fmt.Errorf("open dataset %s of %s: %w", p.cfg.Dataset, p.cfg.Destination.Location(), err)
+	}
+	return ds, nil
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -10,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/restload/restload/config"
+	"github.com/restload/restload/dataset"
 	"github.com/restload/restload/destination"
 	"github.com/restload/restload/destination/duckdb"
 	"github.com/restload/restload/destination/filesystem"
@@ -218,45 +218,14 @@ func reopenDestination(ctx context.Context, name string, rec *pipeline.Record, c
 	return nil, fmt.Errorf("pipeline %q loads to %s, which this command does not support", name, rec.DestinationName)
 }
 
-// queryDB returns a database handle for SQL on a destination and a
-// function that releases it. DuckDB and PostgreSQL run the SQL
-// themselves. Files and Iceberg tables are read by an in-memory DuckDB,
-// through views over the committed data files of the dataset, so a load
-// that did not commit is never seen.
-func queryDB(ctx context.Context, d destination.Destination, dataset, schemaName string) (*sql.DB, func(), error) {
-	var views []string
-	var err error
-	switch c := d.(type) {
-	case *duckdb.Client:
-		return c.DB(), func() {}, nil
-	case *postgres.Client:
-		return c.DB(), func() {}, nil
-	case *filesystem.Client:
-		s, serr := c.Schema(ctx, dataset, schemaName)
-		if serr != nil {
-			return nil, nil, serr
-		}
-		if s == nil {
-			return nil, nil, fmt.Errorf("dataset %s in %s holds no schema %s: nothing was loaded yet", dataset, c.Location(), schemaName)
-		}
-		views, err = c.Views(dataset, s)
-	case *iceberg.Client:
-		views, err = c.Views(ctx, dataset)
-	default:
-		return nil, nil, fmt.Errorf("destination %s cannot run SQL", d.Location())
-	}
+// openDataset opens a dataset of a destination for SQL. DuckDB and
+// PostgreSQL run the SQL themselves. Files and Iceberg tables are read
+// by an in-memory DuckDB, through views over the committed data files,
+// so a load that did not commit is never seen. The caller closes it.
+func openDataset(ctx context.Context, d destination.Destination, name, schemaName string) (*dataset.Dataset, error) {
+	sch, err := d.Schema(ctx, name, schemaName)
 	if err != nil {
-		return nil, nil, fmt.Errorf("read the tables of %s: %w", d.Location(), err)
+		return nil, fmt.Errorf("read the schema of dataset %s from %s: %w", name, d.Location(), err)
 	}
-	db, err := duckdb.OpenMemory()
-	if err != nil {
-		return nil, nil, err
-	}
-	for _, v := range views {
-		if _, err := db.ExecContext(ctx, v); err != nil {
-			db.Close()
-			return nil, nil, fmt.Errorf("create views over %s: %w", d.Location(), err)
-		}
-	}
-	return db, func() { db.Close() }, nil
+	return dataset.Open(ctx, d, name, sch)
 }

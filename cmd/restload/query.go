@@ -57,14 +57,14 @@ Tables live in the pipeline's dataset, so name them with it:
 				return err
 			}
 			defer dest.Close()
-			db, release, err := queryDB(cmd.Context(), dest, rec.Dataset, rec.Source)
+			ds, err := openDataset(cmd.Context(), dest, rec.Dataset, rec.Source)
 			if err != nil {
 				return err
 			}
-			defer release()
-			rows, err := db.QueryContext(cmd.Context(), args[1])
+			defer ds.Close()
+			rows, err := ds.Query(cmd.Context(), args[1])
 			if err != nil {
-				return fmt.Errorf("query failed: %w", err)
+				return err
 			}
 			return printRows(cmd.OutOrStdout(), rows, format)
 		},

@@ -1,6 +1,7 @@
 package filesystem
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -408,3 +409,12 @@ func identList(names []string) string {
 func qualified(dataset, table string) string { return ident(dataset) + "." + ident(table) }
 
 func literal(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// ReadViews returns the views of the dataset for dataset.Open; it is
+// Views with the schema that the caller already read.
+func (c *Client) ReadViews(_ context.Context, dataset string, s *schema.Schema) ([]string, error) {
+	if s == nil {
+		return nil, fmt.Errorf("no schema for dataset %s in %s: nothing was loaded yet", dataset, c.Location())
+	}
+	return c.Views(dataset, s)
+}

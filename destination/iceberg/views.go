@@ -164,3 +164,9 @@ func duckType(t ice.Type) (string, error) {
 func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
 func quoteString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// ReadViews returns the views of the dataset for dataset.Open. Iceberg
+// tables carry their own schema, so s is not needed.
+func (c *Client) ReadViews(ctx context.Context, dataset string, _ *schema.Schema) ([]string, error) {
+	return c.Views(ctx, dataset)
+}
