@@ -170,6 +170,18 @@ func TestLoadMatchesEmulator(t *testing.T) {
 		t.Errorf("%d packages loaded, want 1", len(info.Packages))
 	}
 	checkDataset(t, e, sim)
+
+	// The source called only the read endpoints it lists and the
+	// preflight: no write endpoint, nothing with side effects.
+	allowed := map[string]bool{"apiKey.info": true}
+	for _, ri := range ashby.Resources() {
+		allowed[ri.Endpoint] = true
+	}
+	for _, r := range sim.Requests() {
+		if !allowed[r.Endpoint] {
+			t.Errorf("the source called %s", r.Endpoint)
+		}
+	}
 }
 
 // TestEmulatorCoversValueKinds guards the field comparison: it is only as

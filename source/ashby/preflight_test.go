@@ -16,8 +16,7 @@ import (
 	"github.com/restload/restload/source"
 )
 
-// keyInfo answers apiKey.info with the given scopes, or with status and
-// body when scopes is nil.
+// keyInfo returns a handler that writes status and the JSON body.
 func keyInfo(status int, body string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
