@@ -131,25 +131,6 @@ func TestMerge_sameObjectsTwice(t *testing.T) {
 	}
 }
 
-func TestUpsert_keepsRowID(t *testing.T) {
-	c := openTest(t)
-	ps := &packageSeq{s: schema.New("merge")}
-	mustLoad(t, c, ps.next(t, items{jobsUpsert, mergeSteps[0]}))
-	before := queryStrings(t, c.DB(), "SELECT _rl_id FROM "+qualified(testDataset, "jobs")+" WHERE id = 'j1'")
-	mustLoad(t, c, ps.next(t, items{jobsUpsert, mergeSteps[1]}))
-	after := queryStrings(t, c.DB(), "SELECT _rl_id || ' ' || _rl_load_id || ' ' || title FROM "+
-		qualified(testDataset, "jobs")+" WHERE id = 'j1'")
-	if want := []string{before[0] + " 1735718400.000002 Lead Engineer"}; fmt.Sprint(after) != fmt.Sprint(want) {
-		t.Errorf("j1 after upsert = %q, want %q", after, want)
-	}
-	orphans := queryStrings(t, c.DB(), `SELECT count(*)::VARCHAR FROM `+qualified(testDataset, "jobs__locations__rooms")+` r
-		WHERE r._rl_root_id NOT IN (SELECT _rl_id FROM `+qualified(testDataset, "jobs")+`)
-		OR r._rl_parent_id NOT IN (SELECT _rl_id FROM `+qualified(testDataset, "jobs__locations")+`)`)
-	if orphans[0] != "0" {
-		t.Errorf("rooms without their location or job = %s, want 0", orphans[0])
-	}
-}
-
 func TestHistory_oneCurrentRowPerKey(t *testing.T) {
 	c := openTest(t)
 	h := jobsHistory
@@ -218,26 +199,5 @@ func TestSchema_storedAsYAML(t *testing.T) {
 	s, err := c.Schema(ctx, testDataset, "yaml")
 	if err != nil || s == nil || s.Hash() != p.Schema.Hash() {
 		t.Errorf("Schema = %v, %v; want the loaded schema", s, err)
-	}
-}
-
-func TestReplace_shortenedTableName(t *testing.T) {
-	c := openTest(t)
-	h := schema.Hints{Table: "job_postings_of_all_departments_worldwide", WriteDisposition: schema.Replace}
-	ps := &packageSeq{s: schema.New("short"), maxLen: 24}
-	p := ps.next(t, items{h, jobLines(2, "x")})
-	if p.Schema.Table(h.Table) != nil {
-		t.Fatal("the table name was not shortened")
-	}
-	mustLoad(t, c, p)
-	name := p.Schema.Tables[0].Name
-	if n := count(t, c.DB(), name); n != 2 {
-		t.Fatalf("%s has %d rows, want 2", name, n)
-	}
-	// The package lists the resource's own name; the load finds the
-	// shortened table by its resource and empties it.
-	mustLoad(t, c, ps.next(t, items{h, ``}))
-	if n := count(t, c.DB(), name); n != 0 {
-		t.Errorf("%s has %d rows after an empty replace, want 0", name, n)
 	}
 }

@@ -2,13 +2,11 @@ package duckdb
 
 import (
 	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/restload/restload/schema"
 )
@@ -85,84 +83,6 @@ func TestReopenKeepsData(t *testing.T) {
 	defer c.Close()
 	if n := count(t, c.DB(), "candidates__emails__tags"); n != 1 {
 		t.Errorf("tags after reopen = %d, want 1", n)
-	}
-}
-
-func TestHasLoad(t *testing.T) {
-	c := openTest(t)
-	ctx := context.Background()
-
-	ok, err := c.HasLoad(ctx, testDataset, "1")
-	if err != nil || ok {
-		t.Fatalf("HasLoad before any load = %v, %v; want false, nil", ok, err)
-	}
-	mustLoad(t, c, treePackage(t, "1", schema.Append, newCandidate("a", "Ann")))
-	ok, err = c.HasLoad(ctx, testDataset, "1")
-	if err != nil || !ok {
-		t.Errorf("HasLoad(1) = %v, %v; want true, nil", ok, err)
-	}
-	ok, err = c.HasLoad(ctx, testDataset, "2")
-	if err != nil || ok {
-		t.Errorf("HasLoad(2) = %v, %v; want false, nil", ok, err)
-	}
-	ok, err = c.HasLoad(ctx, "other_dataset", "1")
-	if err != nil || ok {
-		t.Errorf("HasLoad in another dataset = %v, %v; want false, nil", ok, err)
-	}
-}
-
-func TestLoadSameIDTwice(t *testing.T) {
-	c := openTest(t)
-	mustLoad(t, c, treePackage(t, "1", schema.Append, newCandidate("a", "Ann")))
-	err := c.Load(context.Background(), treePackage(t, "1", schema.Append, newCandidate("b", "Bob")))
-	if err == nil || !strings.Contains(err.Error(), "already loaded") {
-		t.Fatalf("second Load with the same id: err = %v, want already loaded", err)
-	}
-	if n := count(t, c.DB(), "candidates"); n != 1 {
-		t.Errorf("candidates = %d, want 1", n)
-	}
-}
-
-func TestState(t *testing.T) {
-	c := openTest(t)
-	ctx := context.Background()
-
-	st, err := c.State(ctx, testDataset, "ashby_pipeline")
-	if err != nil || st != nil {
-		t.Fatalf("State before any load = %v, %v; want nil, nil", st, err)
-	}
-
-	created := time.Date(2025, 3, 4, 5, 6, 7, 123456000, time.UTC)
-	states := []string{`{"sync_token":"tok-1"}`, `{"sync_token":"tok-2","nested":{"n":12345678901234567890}}`}
-	for i, s := range states {
-		p := treePackage(t, []string{"1", "2"}[i], schema.Append, newCandidate("a", "Ann"))
-		p.State = json.RawMessage(s)
-		p.CreatedAt = created.Add(time.Duration(i) * time.Hour)
-		mustLoad(t, c, p)
-	}
-	// A package without state leaves the stored state as it is.
-	mustLoad(t, c, treePackage(t, "3", schema.Append))
-
-	st, err = c.State(ctx, testDataset, "ashby_pipeline")
-	if err != nil || st == nil {
-		t.Fatalf("State = %v, %v", st, err)
-	}
-	if st.Version != 2 {
-		t.Errorf("Version = %d, want 2", st.Version)
-	}
-	if string(st.State) != states[1] {
-		t.Errorf("State = %s, want %s", st.State, states[1])
-	}
-	if st.LoadID != "2" {
-		t.Errorf("LoadID = %q, want 2", st.LoadID)
-	}
-	if want := created.Add(time.Hour); !st.CreatedAt.Equal(want) || st.CreatedAt.Location() != time.UTC {
-		t.Errorf("CreatedAt = %v, want %v in UTC", st.CreatedAt, want)
-	}
-
-	other, err := c.State(ctx, testDataset, "other_pipeline")
-	if err != nil || other != nil {
-		t.Errorf("State of another pipeline = %v, %v; want nil, nil", other, err)
 	}
 }
 

@@ -218,33 +218,6 @@ func assertNothingLoaded(t *testing.T, c *Client) {
 	}
 }
 
-func TestRollbackKeepsEarlierLoad(t *testing.T) {
-	c := openTest(t)
-	mustLoad(t, c, treePackage(t, "1", schema.Replace, newCandidate("a", "Ann", "a@x:t1,t2")))
-
-	p := treePackage(t, "2", schema.Replace, newCandidate("b", "Bob", "b@x"))
-	p.Jobs = append(p.Jobs, destination.Job{
-		Table: "candidates__emails", Path: writeJob(t, "candidates__emails", `{"value":1}`),
-	})
-	err := c.Load(context.Background(), p)
-	if err == nil || !strings.Contains(err.Error(), p.Jobs[3].Path) {
-		t.Fatalf("Load = %v, want an error naming %s", err, p.Jobs[3].Path)
-	}
-	if ok, _ := c.HasLoad(context.Background(), testDataset, "2"); ok {
-		t.Error("HasLoad(2) = true after a failed load")
-	}
-	names := queryStrings(t, c.DB(), "SELECT name FROM "+qualified(testDataset, "candidates"))
-	if !reflect.DeepEqual(names, []string{"Ann"}) {
-		t.Errorf("candidates = %v, want [Ann]", names)
-	}
-	if n := count(t, c.DB(), "candidates__emails__tags"); n != 2 {
-		t.Errorf("tags = %d, want 2", n)
-	}
-	if n := count(t, c.DB(), schema.TableLoads); n != 1 {
-		t.Errorf("loads = %d, want 1", n)
-	}
-}
-
 func TestLoadRejectsBadPackage(t *testing.T) {
 	c := openTest(t)
 	tests := []struct {

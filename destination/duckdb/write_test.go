@@ -36,20 +36,6 @@ func contents(t *testing.T, c *Client) []string {
 	return queryStrings(t, c.DB(), q)
 }
 
-func TestAppend(t *testing.T) {
-	c := openTest(t)
-	ann := newCandidate("a", "Ann", "a@x:t1,t2", "a@y")
-	mustLoad(t, c, treePackage(t, "1", schema.Append, ann))
-	mustLoad(t, c, treePackage(t, "2", schema.Append, ann))
-	if got, want := treeCounts(t, c), [3]int64{2, 4, 4}; got != want {
-		t.Errorf("counts = %v, want %v", got, want)
-	}
-	ids := queryStrings(t, c.DB(), `SELECT _rl_load_id FROM `+qualified(testDataset, "candidates")+` ORDER BY 1`)
-	if want := []string{"1", "2"}; !reflect.DeepEqual(ids, want) {
-		t.Errorf("_rl_load_id = %v, want %v", ids, want)
-	}
-}
-
 func TestReplace(t *testing.T) {
 	c := openTest(t)
 	mustLoad(t, c, treePackage(t, "1", schema.Replace,

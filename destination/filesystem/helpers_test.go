@@ -3,13 +3,13 @@ package filesystem_test
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"strings"
 	"testing"
 
 	_ "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/restload/restload/destination"
+	"github.com/restload/restload/destination/conformance"
 	"github.com/restload/restload/destination/filesystem"
 	"github.com/restload/restload/schema"
 )
@@ -44,7 +44,7 @@ func openViews(t testing.TB, c *filesystem.Client, s *schema.Schema) *sql.DB {
 	}
 	t.Cleanup(func() { db.Close() })
 	db.SetMaxOpenConns(1)
-	stmts, err := c.Views(testDataset, s)
+	stmts, err := c.Views(conformance.Dataset, s)
 	if err != nil {
 		t.Fatalf("Views: %v", err)
 	}
@@ -54,49 +54,6 @@ func openViews(t testing.TB, c *filesystem.Client, s *schema.Schema) *sql.DB {
 		}
 	}
 	return db
-}
-
-// tableRows returns the rows of a view as lines of column=value pairs,
-// NULL columns left out, sorted, with timestamps in UTC: the form of the
-// DuckDB destination's golden files.
-func tableRows(t testing.TB, db *sql.DB, tab *schema.Table) []string {
-	t.Helper()
-	exprs := make([]string, len(tab.Columns))
-	for i, col := range tab.Columns {
-		e := ident(col.Name)
-		if col.Type == schema.Timestamp {
-			e = fmt.Sprintf("strftime(%s AT TIME ZONE 'UTC', '%%Y-%%m-%%dT%%H:%%M:%%S.%%fZ')", e)
-		}
-		exprs[i] = e + "::VARCHAR"
-	}
-	q := fmt.Sprintf("SELECT %s FROM %s.%s ORDER BY ALL", strings.Join(exprs, ", "), ident(testDataset), ident(tab.Name))
-	rows, err := db.Query(q)
-	if err != nil {
-		t.Fatalf("query %s: %v", tab.Name, err)
-	}
-	defer rows.Close()
-	var out []string
-	vals := make([]sql.NullString, len(tab.Columns))
-	ptrs := make([]any, len(vals))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	for rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
-		var parts []string
-		for i, v := range vals {
-			if v.Valid {
-				parts = append(parts, tab.Columns[i].Name+"="+v.String)
-			}
-		}
-		out = append(out, strings.Join(parts, " "))
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 // queryStrings returns the first column of every row of q.

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/restload/restload/destination/conformance"
 	"github.com/restload/restload/destination/iceberg"
 	"github.com/restload/restload/schema"
 )
@@ -24,13 +25,13 @@ func TestCrashBetweenCommits(t *testing.T) {
 		for stopAfter := 1; stopAfter <= 4; stopAfter++ {
 			t.Run(fmt.Sprintf("%s/%d", wd, stopAfter), func(t *testing.T) {
 				c := openTest(t)
-				first := treePackage(t, "1", wd, newCandidate("id1", "Ann", "a@x:t1"))
+				first := conformance.TreePackage(t, "1", wd, conformance.NewCandidate("id1", "Ann", "a@x:t1"))
 				first.State = json.RawMessage(`{"token":"one"}`)
 				mustLoad(t, c, first)
 				before := contents(t, c)
 
-				second := treePackage(t, "2", wd, newCandidate("id1", "Ann B", "b@x:t2,t3"),
-					newCandidate("id2", "Bob", "c@x"))
+				second := conformance.TreePackage(t, "2", wd, conformance.NewCandidate("id1", "Ann B", "b@x:t2,t3"),
+					conformance.NewCandidate("id2", "Bob", "c@x"))
 				second.State = json.RawMessage(`{"token":"two"}`)
 				var commits []string
 				iceberg.SetAfterCommit(c, func(table string) error {
@@ -48,10 +49,10 @@ func TestCrashBetweenCommits(t *testing.T) {
 				if slices.Contains(commits, schema.TableLoads) {
 					t.Fatalf("commits %v reached the commit point", commits)
 				}
-				if ok, err := c.HasLoad(ctx, testDataset, "2"); err != nil || ok {
+				if ok, err := c.HasLoad(ctx, conformance.Dataset, "2"); err != nil || ok {
 					t.Errorf("HasLoad(2) = %v, %v after commits %v; want false", ok, err, commits)
 				}
-				if st, err := c.State(ctx, testDataset, "ashby_pipeline"); err != nil || st == nil || string(st.State) != `{"token":"one"}` {
+				if st, err := c.State(ctx, conformance.Dataset, "ashby_pipeline"); err != nil || st == nil || string(st.State) != `{"token":"one"}` {
 					t.Errorf("State after commits %v = %+v, %v; want the first state", commits, st, err)
 				}
 				if got := contents(t, c); !slices.Equal(got, before) {
@@ -66,7 +67,7 @@ func TestCrashBetweenCommits(t *testing.T) {
 				if got := contents(t, c); !slices.Equal(got, want) {
 					t.Errorf("views after the rerun = %q, want %q", got, want)
 				}
-				st, err := c.State(ctx, testDataset, "ashby_pipeline")
+				st, err := c.State(ctx, conformance.Dataset, "ashby_pipeline")
 				if err != nil || st == nil || string(st.State) != `{"token":"two"}` || st.Version != 2 {
 					t.Errorf("State after the rerun = %+v, %v; want the second state, version 2", st, err)
 				}

@@ -3,15 +3,14 @@ package iceberg_test
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"strings"
 	"testing"
 
 	_ "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/restload/restload/destination"
+	"github.com/restload/restload/destination/conformance"
 	"github.com/restload/restload/destination/iceberg"
-	"github.com/restload/restload/schema"
 )
 
 // openTest opens a client on a new warehouse with the SQL catalog.
@@ -47,7 +46,7 @@ func views(t testing.TB, c *iceberg.Client) *sql.DB {
 	}
 	db.SetMaxOpenConns(1)
 	t.Cleanup(func() { db.Close() })
-	stmts, err := c.Views(context.Background(), testDataset)
+	stmts, err := c.Views(context.Background(), conformance.Dataset)
 	if err != nil {
 		t.Fatalf("Views: %v", err)
 	}
@@ -62,49 +61,6 @@ func views(t testing.TB, c *iceberg.Client) *sql.DB {
 func quote(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
 
 func qualified(dataset, table string) string { return quote(dataset) + "." + quote(table) }
-
-// tableRows returns the rows of a view as lines of column=value pairs,
-// NULL columns left out, in the form of the DuckDB destination's golden
-// files.
-func tableRows(t testing.TB, db *sql.DB, tab *schema.Table) []string {
-	t.Helper()
-	exprs := make([]string, len(tab.Columns))
-	for i, col := range tab.Columns {
-		e := quote(col.Name)
-		if col.Type == schema.Timestamp {
-			e = fmt.Sprintf("strftime(%s AT TIME ZONE 'UTC', '%%Y-%%m-%%dT%%H:%%M:%%S.%%fZ')", e)
-		}
-		exprs[i] = e + "::VARCHAR"
-	}
-	q := fmt.Sprintf("SELECT %s FROM %s ORDER BY ALL", strings.Join(exprs, ", "), qualified(testDataset, tab.Name))
-	rows, err := db.Query(q)
-	if err != nil {
-		t.Fatalf("query %s: %v", tab.Name, err)
-	}
-	defer rows.Close()
-	var out []string
-	vals := make([]sql.NullString, len(tab.Columns))
-	ptrs := make([]any, len(vals))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	for rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
-		var parts []string
-		for i, v := range vals {
-			if v.Valid {
-				parts = append(parts, tab.Columns[i].Name+"="+v.String)
-			}
-		}
-		out = append(out, strings.Join(parts, " "))
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
 
 // queryStrings returns the first column of a query's rows as text, NULL
 // as "<null>".
@@ -136,7 +92,7 @@ func queryStrings(t testing.TB, db *sql.DB, q string) []string {
 func count(t testing.TB, db *sql.DB, table string) int64 {
 	t.Helper()
 	var n int64
-	if err := db.QueryRow("SELECT count(*) FROM " + qualified(testDataset, table)).Scan(&n); err != nil {
+	if err := db.QueryRow("SELECT count(*) FROM " + qualified(conformance.Dataset, table)).Scan(&n); err != nil {
 		t.Fatalf("count %s: %v", table, err)
 	}
 	return n

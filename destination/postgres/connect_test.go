@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/restload/restload/destination"
+	"github.com/restload/restload/destination/conformance"
 	"github.com/restload/restload/destination/postgres"
 	"github.com/restload/restload/schema"
 )
@@ -139,14 +140,14 @@ func restrictedRole(t *testing.T, database, role string) string {
 func TestLoadNoCreateOnDatabase(t *testing.T) {
 	name, _ := server.CreateDB(t)
 	c := openURL(t, restrictedRole(t, name, "no_create"))
-	err := c.Load(context.Background(), treePackage(t, "1", schema.Append, newCandidate("a", "Ann")))
+	err := c.Load(context.Background(), conformance.TreePackage(t, "1", schema.Append, conformance.NewCandidate("a", "Ann")))
 	assertContains(t, err, `user "no_create" may not create schemas in database "`+name+`"`,
 		`GRANT CREATE ON DATABASE "`+name+`" TO "no_create"`)
 	assertOmits(t, err.Error(), canary)
 
 	// With the grant, the same package loads.
 	server.Exec(t, name, `GRANT CREATE ON DATABASE "`+name+`" TO no_create`)
-	mustLoad(t, c, treePackage(t, "1", schema.Append, newCandidate("a", "Ann")))
+	mustLoad(t, c, conformance.TreePackage(t, "1", schema.Append, conformance.NewCandidate("a", "Ann")))
 	if n := count(t, c.DB(), "candidates"); n != 1 {
 		t.Errorf("candidates = %d, want 1", n)
 	}
@@ -154,11 +155,11 @@ func TestLoadNoCreateOnDatabase(t *testing.T) {
 
 func TestLoadNoCreateOnSchema(t *testing.T) {
 	name, _ := server.CreateDB(t)
-	server.Exec(t, name, "CREATE SCHEMA "+testDataset)
+	server.Exec(t, name, "CREATE SCHEMA "+conformance.Dataset)
 	c := openURL(t, restrictedRole(t, name, "no_schema"))
-	server.Exec(t, name, "GRANT USAGE ON SCHEMA "+testDataset+" TO no_schema")
-	err := c.Load(context.Background(), treePackage(t, "1", schema.Append, newCandidate("a", "Ann")))
-	assertContains(t, err, "42501", `GRANT USAGE, CREATE ON SCHEMA "`+testDataset+`" TO "no_schema"`)
+	server.Exec(t, name, "GRANT USAGE ON SCHEMA "+conformance.Dataset+" TO no_schema")
+	err := c.Load(context.Background(), conformance.TreePackage(t, "1", schema.Append, conformance.NewCandidate("a", "Ann")))
+	assertContains(t, err, "42501", `GRANT USAGE, CREATE ON SCHEMA "`+conformance.Dataset+`" TO "no_schema"`)
 	assertOmits(t, err.Error(), canary)
 	var pgErr *pgconn.PgError
 	if !errors.As(err, &pgErr) {

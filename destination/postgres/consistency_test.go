@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/restload/restload/destination"
+	"github.com/restload/restload/destination/conformance"
 	"github.com/restload/restload/destination/postgres"
 	"github.com/restload/restload/schema"
 )
@@ -16,14 +17,14 @@ import (
 func TestReplaceReadersNeverSeeEmpty(t *testing.T) {
 	c := openTest(t)
 	h := schema.Hints{Table: "jobs", WriteDisposition: schema.Replace}
-	ps := &packageSeq{s: schema.New("consistency")}
-	mustLoad(t, c, ps.next(t, items{h, jobLines(3, "first")}))
+	ps := &conformance.Sequence{Schema: schema.New("consistency")}
+	mustLoad(t, c, ps.Next(t, conformance.Items{Hints: h, Lines: conformance.JobLines(3, "first")}))
 
 	// A reader counts both tables in one statement, so it reads one
 	// snapshot. Every snapshot must be a whole package: 3 jobs with 6
 	// locations or 5 jobs with 10.
 	q := fmt.Sprintf("SELECT (SELECT count(*) FROM %s), (SELECT count(*) FROM %s)",
-		qualified(testDataset, "jobs"), qualified(testDataset, "jobs__locations"))
+		qualified(conformance.Dataset, "jobs"), qualified(conformance.Dataset, "jobs__locations"))
 	var (
 		stop  atomic.Bool
 		wg    sync.WaitGroup
@@ -54,7 +55,7 @@ func TestReplaceReadersNeverSeeEmpty(t *testing.T) {
 	var during []int64
 	postgres.SetBeforeCommit(c, func() {
 		var jobs int64
-		if err := c.DB().QueryRow("SELECT count(*) FROM " + qualified(testDataset, "jobs")).Scan(&jobs); err != nil {
+		if err := c.DB().QueryRow("SELECT count(*) FROM " + qualified(conformance.Dataset, "jobs")).Scan(&jobs); err != nil {
 			t.Error(err)
 		}
 		during = append(during, jobs)
@@ -64,7 +65,7 @@ func TestReplaceReadersNeverSeeEmpty(t *testing.T) {
 		if i%2 == 1 {
 			n = 3
 		}
-		mustLoad(t, c, ps.next(t, items{h, jobLines(n, fmt.Sprint("load ", i))}))
+		mustLoad(t, c, ps.Next(t, conformance.Items{Hints: h, Lines: conformance.JobLines(n, fmt.Sprint("load ", i))}))
 	}
 	postgres.SetBeforeCommit(c, nil)
 	stop.Store(true)
@@ -90,31 +91,31 @@ func TestMergeSameObjectsTwice(t *testing.T) {
 		t.Run(string(strategy), func(t *testing.T) {
 			c := openTest(t)
 			h := schema.Hints{Table: "jobs", PrimaryKey: []string{"id"}, WriteDisposition: schema.Merge, MergeStrategy: strategy}
-			ps := &packageSeq{s: schema.New("merge")}
+			ps := &conformance.Sequence{Schema: schema.New("merge")}
 			counts := func() [3]int64 {
 				return [3]int64{count(t, c.DB(), "jobs"), count(t, c.DB(), "jobs__locations"),
 					count(t, c.DB(), "jobs__locations__rooms")}
 			}
-			mustLoad(t, c, ps.next(t, items{h, mergeSteps[0]}))
+			mustLoad(t, c, ps.Next(t, conformance.Items{Hints: h, Lines: conformance.MergeSteps()[0]}))
 			first := counts()
 			if want := [3]int64{3, 3, 2}; first != want {
 				t.Fatalf("counts after the first load = %v, want %v", first, want)
 			}
-			mustLoad(t, c, ps.next(t, items{h, mergeSteps[0]}))
+			mustLoad(t, c, ps.Next(t, conformance.Items{Hints: h, Lines: conformance.MergeSteps()[0]}))
 			if got := counts(); got != first {
 				t.Errorf("counts after loading the same objects again = %v, want %v", got, first)
 			}
 
 			// j1 changes: one location with one room instead of two
 			// locations with two rooms.
-			mustLoad(t, c, ps.next(t, items{h, `{"id":"j1","title":"Lead","locations":[{"city":"Bonn","rooms":[9]}]}`}))
+			mustLoad(t, c, ps.Next(t, conformance.Items{Hints: h, Lines: `{"id":"j1","title":"Lead","locations":[{"city":"Bonn","rooms":[9]}]}`}))
 			if got, want := counts(), [3]int64{3, 2, 1}; got != want {
 				t.Errorf("counts after a changed object = %v, want %v", got, want)
 			}
 			cities := queryStrings(t, c.DB(), `SELECT j.id || ':' || l.city || ':' || coalesce(string_agg(r.value::text, ','), '')
-				FROM `+qualified(testDataset, "jobs")+` j
-				JOIN `+qualified(testDataset, "jobs__locations")+` l ON l._rl_parent_id = j._rl_id AND l._rl_root_id = j._rl_id
-				LEFT JOIN `+qualified(testDataset, "jobs__locations__rooms")+` r ON r._rl_parent_id = l._rl_id AND r._rl_root_id = j._rl_id
+				FROM `+qualified(conformance.Dataset, "jobs")+` j
+				JOIN `+qualified(conformance.Dataset, "jobs__locations")+` l ON l._rl_parent_id = j._rl_id AND l._rl_root_id = j._rl_id
+				LEFT JOIN `+qualified(conformance.Dataset, "jobs__locations__rooms")+` r ON r._rl_parent_id = l._rl_id AND r._rl_root_id = j._rl_id
 				GROUP BY j.id, l.city, l._rl_id ORDER BY 1`)
 			if want := []string{"j1:Bonn:9", "j2:Paris:"}; fmt.Sprint(cities) != fmt.Sprint(want) {
 				t.Errorf("locations joined to their jobs = %q, want %q", cities, want)
@@ -123,77 +124,37 @@ func TestMergeSameObjectsTwice(t *testing.T) {
 	}
 }
 
-func TestUpsertKeepsRowID(t *testing.T) {
-	c := openTest(t)
-	ps := &packageSeq{s: schema.New("merge")}
-	mustLoad(t, c, ps.next(t, items{jobsUpsert, mergeSteps[0]}))
-	before := queryStrings(t, c.DB(), "SELECT _rl_id FROM "+qualified(testDataset, "jobs")+" WHERE id = 'j1'")
-	mustLoad(t, c, ps.next(t, items{jobsUpsert, mergeSteps[1]}))
-	after := queryStrings(t, c.DB(), "SELECT _rl_id || ' ' || _rl_load_id || ' ' || title FROM "+
-		qualified(testDataset, "jobs")+" WHERE id = 'j1'")
-	if want := []string{before[0] + " 1735718400.000002 Lead Engineer"}; fmt.Sprint(after) != fmt.Sprint(want) {
-		t.Errorf("j1 after upsert = %q, want %q", after, want)
-	}
-	orphans := queryStrings(t, c.DB(), `SELECT count(*)::text FROM `+qualified(testDataset, "jobs__locations__rooms")+` r
-		WHERE r._rl_root_id NOT IN (SELECT _rl_id FROM `+qualified(testDataset, "jobs")+`)
-		OR r._rl_parent_id NOT IN (SELECT _rl_id FROM `+qualified(testDataset, "jobs__locations")+`)`)
-	if orphans[0] != "0" {
-		t.Errorf("rooms without their location or job = %s, want 0", orphans[0])
-	}
-}
-
 func TestHistoryOneCurrentRowPerKey(t *testing.T) {
 	c := openTest(t)
-	h := jobsHistory
-	ps := &packageSeq{s: schema.New("history")}
-	steps := []string{mergeSteps[0], mergeSteps[1], mergeSteps[0], mergeSteps[0]}
+	h := conformance.JobsHints(schema.History, "")
+	ps := &conformance.Sequence{Schema: schema.New("history")}
+	steps := []string{conformance.MergeSteps()[0], conformance.MergeSteps()[1], conformance.MergeSteps()[0], conformance.MergeSteps()[0]}
 	// The first load adds 3 rows. The second adds 2, for a changed j1
 	// and a new j4, because its last j2 equals the stored one. The third
 	// adds 1 for j1 changed back, and the fourth changes nothing.
 	wantRows := []int64{3, 5, 6, 6}
 	for i, step := range steps {
-		mustLoad(t, c, ps.next(t, items{h, step}))
+		mustLoad(t, c, ps.Next(t, conformance.Items{Hints: h, Lines: step}))
 		if n := count(t, c.DB(), "jobs"); n != wantRows[i] {
 			t.Errorf("load %d: %d rows, want %d", i+1, n, wantRows[i])
 		}
-		dup := queryStrings(t, c.DB(), `SELECT id FROM `+qualified(testDataset, "jobs")+`
+		dup := queryStrings(t, c.DB(), `SELECT id FROM `+qualified(conformance.Dataset, "jobs")+`
 			WHERE _rl_valid_to IS NULL GROUP BY id HAVING count(*) > 1`)
 		if len(dup) > 0 {
 			t.Errorf("load %d: keys with more than one current row: %v", i+1, dup)
 		}
-		current := queryStrings(t, c.DB(), `SELECT count(*)::text FROM `+qualified(testDataset, "jobs")+` WHERE _rl_valid_to IS NULL`)
+		current := queryStrings(t, c.DB(), `SELECT count(*)::text FROM `+qualified(conformance.Dataset, "jobs")+` WHERE _rl_valid_to IS NULL`)
 		if want := map[int]string{0: "3", 1: "4", 2: "4", 3: "4"}[i]; current[0] != want {
 			t.Errorf("load %d: %s current rows, want %s", i+1, current[0], want)
 		}
 	}
 	// A closed version keeps its own child rows.
 	got := queryStrings(t, c.DB(), `SELECT j.title || ':' || string_agg(l.city, ',' ORDER BY l._rl_list_idx)
-		FROM `+qualified(testDataset, "jobs")+` j JOIN `+qualified(testDataset, "jobs__locations")+` l ON l._rl_root_id = j._rl_id
+		FROM `+qualified(conformance.Dataset, "jobs")+` j JOIN `+qualified(conformance.Dataset, "jobs__locations")+` l ON l._rl_root_id = j._rl_id
 		WHERE j.id = 'j1' GROUP BY j._rl_id, j.title, j._rl_valid_from ORDER BY j._rl_valid_from`)
 	want := []string{"Engineer:Berlin,Oslo", "Lead Engineer:Berlin", "Engineer:Berlin,Oslo"}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("versions of j1 = %q, want %q", got, want)
-	}
-}
-
-func TestReplaceShortenedTableName(t *testing.T) {
-	c := openTest(t)
-	h := schema.Hints{Table: "job_postings_of_all_departments_worldwide", WriteDisposition: schema.Replace}
-	ps := &packageSeq{s: schema.New("short"), maxLen: 24}
-	p := ps.next(t, items{h, jobLines(2, "x")})
-	if p.Schema.Table(h.Table) != nil {
-		t.Fatal("the table name was not shortened")
-	}
-	mustLoad(t, c, p)
-	name := p.Schema.Tables[0].Name
-	if n := count(t, c.DB(), name); n != 2 {
-		t.Fatalf("%s has %d rows, want 2", name, n)
-	}
-	// The package lists the resource's own name; the load finds the
-	// shortened table by its resource and empties it.
-	mustLoad(t, c, ps.next(t, items{h, ``}))
-	if n := count(t, c.DB(), name); n != 0 {
-		t.Errorf("%s has %d rows after an empty replace, want 0", name, n)
 	}
 }
 
@@ -205,9 +166,9 @@ func TestConcurrentClients(t *testing.T) {
 	clients := []*postgres.Client{openURL(t, u), openURL(t, u)}
 	packages := make([][]*destination.Package, len(clients))
 	for i := range clients {
-		ps := &packageSeq{s: schema.New("concurrent")}
+		ps := &conformance.Sequence{Schema: schema.New("concurrent")}
 		for j := range 5 {
-			p := ps.next(t, items{jobsMerge, jobLines(20, fmt.Sprintf("client %d load %d", i, j))})
+			p := ps.Next(t, conformance.Items{Hints: conformance.JobsHints(schema.Merge, ""), Lines: conformance.JobLines(20, fmt.Sprintf("client %d load %d", i, j))})
 			p.LoadID = fmt.Sprintf("%d.%d", i, j)
 			packages[i] = append(packages[i], p)
 		}
@@ -238,7 +199,7 @@ func TestConcurrentClients(t *testing.T) {
 	if n := count(t, db, schema.TableLoads); n != 10 {
 		t.Errorf("loads = %d, want 10", n)
 	}
-	loads := queryStrings(t, db, "SELECT count(DISTINCT _rl_load_id)::text FROM "+qualified(testDataset, "jobs"))
+	loads := queryStrings(t, db, "SELECT count(DISTINCT _rl_load_id)::text FROM "+qualified(conformance.Dataset, "jobs"))
 	if strings.Join(loads, "") != "1" {
 		t.Errorf("jobs come from %s loads, want all from the last one", loads)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/restload/restload/destination"
+	"github.com/restload/restload/destination/conformance"
 	"github.com/restload/restload/destination/postgres"
 	"github.com/restload/restload/schema"
 )
@@ -55,17 +56,17 @@ func TestCrashBeforeCommit(t *testing.T) {
 	dir := t.TempDir()
 	_, u := server.CreateDB(t)
 	c := openURL(t, u)
-	first := treePackage(t, "1", schema.Merge, newCandidate("id1", "Ann", "a@x:t1"))
+	first := conformance.TreePackage(t, "1", schema.Merge, conformance.NewCandidate("id1", "Ann", "a@x:t1"))
 	first.State = json.RawMessage(`{"token":"one"}`)
 	mustLoad(t, c, first)
 	before := contents(t, c.DB())
 
 	const n = 50_000
-	var cands []candidate
+	var cands []conformance.Candidate
 	for i := range n {
-		cands = append(cands, newCandidate(fmt.Sprintf("id%d", i), "Name", "e@x:t"))
+		cands = append(cands, conformance.NewCandidate(fmt.Sprintf("id%d", i), "Name", "e@x:t"))
 	}
-	second := treePackage(t, "2", schema.Merge, cands...)
+	second := conformance.TreePackage(t, "2", schema.Merge, cands...)
 	second.State = json.RawMessage(`{"token":"two"}`)
 	doc, err := json.Marshal(second)
 	if err != nil {
@@ -98,13 +99,13 @@ func TestCrashBeforeCommit(t *testing.T) {
 	<-exited
 
 	ctx := context.Background()
-	if ok, err := c.HasLoad(ctx, testDataset, "2"); err != nil || ok {
+	if ok, err := c.HasLoad(ctx, conformance.Dataset, "2"); err != nil || ok {
 		t.Errorf("HasLoad(2) = %v, %v after a kill before commit; want false", ok, err)
 	}
 	if got := contents(t, c.DB()); !reflect.DeepEqual(got, before) {
 		t.Errorf("rows after kill = %d lines (first %q), want %q", len(got), got[:min(len(got), 3)], before)
 	}
-	st, err := c.State(ctx, testDataset, "ashby_pipeline")
+	st, err := c.State(ctx, conformance.Dataset, "ashby_pipeline")
 	if err != nil || st == nil || string(st.State) != `{"token":"one"}` {
 		t.Errorf("State after kill = %+v, %v; want the first state", st, err)
 	}
@@ -115,11 +116,11 @@ func TestCrashBeforeCommit(t *testing.T) {
 	if got, want := treeCounts(t, c.DB()), [3]int64{n, n, n}; got != want {
 		t.Errorf("counts after the rerun = %v, want %v", got, want)
 	}
-	dups := queryStrings(t, c.DB(), "SELECT id FROM "+qualified(testDataset, "candidates")+" GROUP BY id HAVING count(*) > 1")
+	dups := queryStrings(t, c.DB(), "SELECT id FROM "+qualified(conformance.Dataset, "candidates")+" GROUP BY id HAVING count(*) > 1")
 	if len(dups) > 0 {
 		t.Errorf("objects stored more than once: %v", dups[:min(len(dups), 5)])
 	}
-	st, err = c.State(ctx, testDataset, "ashby_pipeline")
+	st, err = c.State(ctx, conformance.Dataset, "ashby_pipeline")
 	if err != nil || st == nil || string(st.State) != `{"token":"two"}` {
 		t.Errorf("State after the rerun = %+v, %v; want the second state", st, err)
 	}

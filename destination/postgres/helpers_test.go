@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/restload/restload/destination"
+	"github.com/restload/restload/destination/conformance"
 	"github.com/restload/restload/destination/postgres"
 )
 
@@ -50,7 +51,7 @@ func mustLoad(t testing.TB, c destination.Destination, p *destination.Package) {
 func count(t testing.TB, db *sql.DB, table string) int64 {
 	t.Helper()
 	var n int64
-	if err := db.QueryRow("SELECT count(*) FROM " + qualified(testDataset, table)).Scan(&n); err != nil {
+	if err := db.QueryRow("SELECT count(*) FROM " + qualified(conformance.Dataset, table)).Scan(&n); err != nil {
 		t.Fatalf("count %s: %v", table, err)
 	}
 	return n
@@ -87,7 +88,7 @@ func tableExists(t testing.TB, db *sql.DB, table string) bool {
 	t.Helper()
 	var ok bool
 	q := `SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = $2)`
-	if err := db.QueryRow(q, testDataset, table).Scan(&ok); err != nil {
+	if err := db.QueryRow(q, conformance.Dataset, table).Scan(&ok); err != nil {
 		t.Fatal(err)
 	}
 	return ok
@@ -111,11 +112,11 @@ func contents(t testing.TB, db *sql.DB) []string {
 	q := `SELECT r.id || '=' || r.name || coalesce(' ' || (
 		SELECT string_agg(e.value || coalesce('[' || (
 			SELECT string_agg(g.value, ',' ORDER BY g._rl_list_idx)
-			FROM ` + qualified(testDataset, "candidates__emails__tags") + ` g
+			FROM ` + qualified(conformance.Dataset, "candidates__emails__tags") + ` g
 			WHERE g._rl_parent_id = e._rl_id) || ']', ''), ' ' ORDER BY e._rl_list_idx)
-		FROM ` + qualified(testDataset, "candidates__emails") + ` e
+		FROM ` + qualified(conformance.Dataset, "candidates__emails") + ` e
 		WHERE e._rl_parent_id = r._rl_id), '')
-		FROM ` + qualified(testDataset, "candidates") + ` r ORDER BY r.id, r.name`
+		FROM ` + qualified(conformance.Dataset, "candidates") + ` r ORDER BY r.id, r.name`
 	return queryStrings(t, db, q)
 }
 

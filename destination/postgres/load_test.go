@@ -9,103 +9,27 @@ import (
 	"time"
 
 	"github.com/restload/restload/destination"
+	"github.com/restload/restload/destination/conformance"
 	"github.com/restload/restload/destination/postgres"
 	"github.com/restload/restload/schema"
 )
-
-func TestHasLoad(t *testing.T) {
-	c := openTest(t)
-	ctx := context.Background()
-
-	ok, err := c.HasLoad(ctx, testDataset, "1")
-	if err != nil || ok {
-		t.Fatalf("HasLoad before any load = %v, %v; want false, nil", ok, err)
-	}
-	mustLoad(t, c, treePackage(t, "1", schema.Append, newCandidate("a", "Ann")))
-	ok, err = c.HasLoad(ctx, testDataset, "1")
-	if err != nil || !ok {
-		t.Errorf("HasLoad(1) = %v, %v; want true, nil", ok, err)
-	}
-	ok, err = c.HasLoad(ctx, testDataset, "2")
-	if err != nil || ok {
-		t.Errorf("HasLoad(2) = %v, %v; want false, nil", ok, err)
-	}
-	ok, err = c.HasLoad(ctx, "other_dataset", "1")
-	if err != nil || ok {
-		t.Errorf("HasLoad in another dataset = %v, %v; want false, nil", ok, err)
-	}
-}
-
-func TestLoadSameIDTwice(t *testing.T) {
-	c := openTest(t)
-	mustLoad(t, c, treePackage(t, "1", schema.Append, newCandidate("a", "Ann")))
-	err := c.Load(context.Background(), treePackage(t, "1", schema.Append, newCandidate("b", "Bob")))
-	assertContains(t, err, "already loaded")
-	if n := count(t, c.DB(), "candidates"); n != 1 {
-		t.Errorf("candidates = %d, want 1", n)
-	}
-}
-
-func TestState(t *testing.T) {
-	c := openTest(t)
-	ctx := context.Background()
-
-	st, err := c.State(ctx, testDataset, "ashby_pipeline")
-	if err != nil || st != nil {
-		t.Fatalf("State before any load = %v, %v; want nil, nil", st, err)
-	}
-
-	created := time.Date(2025, 3, 4, 5, 6, 7, 123456000, time.UTC)
-	states := []string{`{"sync_token":"tok-1"}`, `{"sync_token":"tok-2", "nested":{"n":12345678901234567890}}`}
-	for i, s := range states {
-		p := treePackage(t, []string{"1", "2"}[i], schema.Append, newCandidate("a", "Ann"))
-		p.State = json.RawMessage(s)
-		p.CreatedAt = created.Add(time.Duration(i) * time.Hour)
-		mustLoad(t, c, p)
-	}
-	// A package without state leaves the stored state as it is.
-	mustLoad(t, c, treePackage(t, "3", schema.Append))
-
-	st, err = c.State(ctx, testDataset, "ashby_pipeline")
-	if err != nil || st == nil {
-		t.Fatalf("State = %v, %v", st, err)
-	}
-	if st.Version != 2 {
-		t.Errorf("Version = %d, want 2", st.Version)
-	}
-	// The text reads back byte for byte, spacing and big numbers included.
-	if string(st.State) != states[1] {
-		t.Errorf("State = %s, want %s", st.State, states[1])
-	}
-	if st.LoadID != "2" {
-		t.Errorf("LoadID = %q, want 2", st.LoadID)
-	}
-	if want := created.Add(time.Hour); !st.CreatedAt.Equal(want) || st.CreatedAt.Location() != time.UTC {
-		t.Errorf("CreatedAt = %v, want %v in UTC", st.CreatedAt, want)
-	}
-
-	other, err := c.State(ctx, testDataset, "other_pipeline")
-	if err != nil || other != nil {
-		t.Errorf("State of another pipeline = %v, %v; want nil, nil", other, err)
-	}
-}
 
 func TestSchemaStored(t *testing.T) {
 	c := openTest(t)
 	ctx := context.Background()
 
-	s, err := c.Schema(ctx, testDataset, "ashby")
+	s, err := c.Schema(ctx, conformance.Dataset, "ashby")
 	if err != nil || s != nil {
 		t.Fatalf("Schema before any load = %v, %v; want nil, nil", s, err)
 	}
 
-	p := treePackage(t, "1", schema.Merge, newCandidate("a", "Ann"))
+	p := conformance.TreePackage(t, "1", schema.Merge, conformance.NewCandidate("a", "Ann"))
 	mustLoad(t, c, p)
-	mustLoad(t, c, treePackage(t, "2", schema.Merge, newCandidate("b", "Bob")))
+	mustLoad(t, c, conformance.TreePackage(t, "2", schema.Merge, conformance.NewCandidate("b", "Bob")))
 	if n := count(t, c.DB(), schema.TableVersion); n != 1 {
 		t.Errorf("schema versions after two loads of one schema = %d, want 1", n)
 	}
-	got, err := c.Schema(ctx, testDataset, "ashby")
+	got, err := c.Schema(ctx, conformance.Dataset, "ashby")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,14 +37,14 @@ func TestSchemaStored(t *testing.T) {
 		t.Errorf("Schema = %+v, want %+v", got, p.Schema)
 	}
 
-	p3 := treePackage(t, "3", schema.Merge, newCandidate("c", "Cid"))
+	p3 := conformance.TreePackage(t, "3", schema.Merge, conformance.NewCandidate("c", "Cid"))
 	p3.Schema.Version = 2
-	p3.Schema.Tables[0].Columns = append(p3.Schema.Tables[0].Columns, col("phone", schema.Text))
+	p3.Schema.Tables[0].Columns = append(p3.Schema.Tables[0].Columns, conformance.Column("phone", schema.Text))
 	mustLoad(t, c, p3)
 	if n := count(t, c.DB(), schema.TableVersion); n != 2 {
 		t.Errorf("schema versions after a change = %d, want 2", n)
 	}
-	got, err = c.Schema(ctx, testDataset, "ashby")
+	got, err = c.Schema(ctx, conformance.Dataset, "ashby")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +53,7 @@ func TestSchemaStored(t *testing.T) {
 	}
 
 	hashes := queryStrings(t, c.DB(), "SELECT schema_version_hash FROM "+
-		qualified(testDataset, schema.TableLoads)+" ORDER BY load_id")
+		qualified(conformance.Dataset, schema.TableLoads)+" ORDER BY load_id")
 	want := []string{p.Schema.Hash(), p.Schema.Hash(), p3.Schema.Hash()}
 	if !reflect.DeepEqual(hashes, want) {
 		t.Errorf("schema_version_hash of loads = %v, want %v", hashes, want)
@@ -139,7 +63,7 @@ func TestSchemaStored(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stored := queryStrings(t, c.DB(), "SELECT schema_yaml FROM "+qualified(testDataset, schema.TableVersion)+
+	stored := queryStrings(t, c.DB(), "SELECT schema_yaml FROM "+qualified(conformance.Dataset, schema.TableVersion)+
 		" WHERE version = 2")
 	if !reflect.DeepEqual(stored, []string{string(yaml)}) {
 		t.Errorf("schema_yaml = %q, want %q", stored, yaml)
@@ -149,8 +73,8 @@ func TestSchemaStored(t *testing.T) {
 func TestLoadTypes(t *testing.T) {
 	c := openTest(t)
 	mustLoad(t, c, &destination.Package{
-		LoadID: "1", Dataset: testDataset, Schema: typesSchema(),
-		Jobs: []destination.Job{{Table: "values", Path: writeJob(t, "values", typesRows...)}}, Tables: []string{"values"},
+		LoadID: "1", Dataset: conformance.Dataset, Schema: conformance.TypesSchema(),
+		Jobs: []destination.Job{{Table: "values", Path: conformance.WriteJob(t, "values", conformance.TypesRows()...)}}, Tables: []string{"values"},
 	})
 
 	tests := []struct {
@@ -172,7 +96,7 @@ func TestLoadTypes(t *testing.T) {
 		{"encode(bin, 'hex')", []string{"000102ff", "<null>", "<null>", "<null>"}},
 	}
 	for _, tt := range tests {
-		q := "SELECT " + tt.expr + " FROM " + qualified(testDataset, "values") + " ORDER BY n"
+		q := "SELECT " + tt.expr + " FROM " + qualified(conformance.Dataset, "values") + " ORDER BY n"
 		got := queryStrings(t, c.DB(), q)
 		if !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("%s = %q, want %q", tt.expr, got, tt.want)
@@ -180,7 +104,7 @@ func TestLoadTypes(t *testing.T) {
 	}
 
 	var ts time.Time
-	if err := c.DB().QueryRow("SELECT ts FROM " + qualified(testDataset, "values") + " WHERE n = 1").Scan(&ts); err != nil {
+	if err := c.DB().QueryRow("SELECT ts FROM " + qualified(conformance.Dataset, "values") + " WHERE n = 1").Scan(&ts); err != nil {
 		t.Fatal(err)
 	}
 	if want := time.Date(2024, 5, 6, 7, 8, 9, 123000000, time.UTC); !ts.Equal(want) {
@@ -189,7 +113,7 @@ func TestLoadTypes(t *testing.T) {
 	types := queryStrings(t, c.DB(), `SELECT column_name || ' ' || data_type ||
 		coalesce('(' || numeric_precision || ',' || numeric_scale || ')', '')
 		FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'values'
-		AND column_name NOT IN ('n', 'big', 'dbl') ORDER BY ordinal_position`, testDataset)
+		AND column_name NOT IN ('n', 'big', 'dbl') ORDER BY ordinal_position`, conformance.Dataset)
 	want := []string{"_rl_id text", "_rl_load_id text", "txt text", "dec numeric(38,9)", "ok boolean",
 		"ts timestamp with time zone", "day date", "doc jsonb", "bin bytea"}
 	if !reflect.DeepEqual(types, want) {
@@ -201,34 +125,34 @@ func TestLoadMigrates(t *testing.T) {
 	c := openTest(t)
 	s1 := &schema.Schema{Name: "m", Tables: []*schema.Table{{
 		Name: "jobs", WriteDisposition: schema.Append,
-		Columns: []*schema.Column{systemCol(schema.ColumnID), col("title", schema.Text)},
+		Columns: []*schema.Column{conformance.SystemColumn(schema.ColumnID), conformance.Column("title", schema.Text)},
 	}}}
 	mustLoad(t, c, &destination.Package{
-		LoadID: "1", Dataset: testDataset, Schema: s1, Tables: []string{"jobs"},
-		Jobs: []destination.Job{{Table: "jobs", Path: writeJob(t, "jobs", `{"_rl_id":"j1","title":"Engineer"}`)}},
+		LoadID: "1", Dataset: conformance.Dataset, Schema: s1, Tables: []string{"jobs"},
+		Jobs: []destination.Job{{Table: "jobs", Path: conformance.WriteJob(t, "jobs", `{"_rl_id":"j1","title":"Engineer"}`)}},
 	})
 
 	s2 := s1.Clone()
-	s2.Tables[0].Columns = append(s2.Tables[0].Columns, col("salary", schema.Decimal), col("open", schema.Bool))
+	s2.Tables[0].Columns = append(s2.Tables[0].Columns, conformance.Column("salary", schema.Decimal), conformance.Column("open", schema.Bool))
 	s2.Tables = append(s2.Tables, &schema.Table{
 		Name: "jobs__locations", Parent: "jobs", WriteDisposition: schema.Append,
-		Columns: []*schema.Column{systemCol(schema.ColumnID), systemCol(schema.ColumnParentID), col("city", schema.Text)},
+		Columns: []*schema.Column{conformance.SystemColumn(schema.ColumnID), conformance.SystemColumn(schema.ColumnParentID), conformance.Column("city", schema.Text)},
 	})
 	mustLoad(t, c, &destination.Package{
-		LoadID: "2", Dataset: testDataset, Schema: s2, Tables: []string{"jobs"},
+		LoadID: "2", Dataset: conformance.Dataset, Schema: s2, Tables: []string{"jobs"},
 		Jobs: []destination.Job{
-			{Table: "jobs", Path: writeJob(t, "jobs", `{"_rl_id":"j2","title":"Designer","salary":1.5,"open":true}`)},
-			{Table: "jobs__locations", Path: writeJob(t, "jobs__locations", `{"_rl_id":"l1","_rl_parent_id":"j2","city":"Oslo"}`)},
+			{Table: "jobs", Path: conformance.WriteJob(t, "jobs", `{"_rl_id":"j2","title":"Designer","salary":1.5,"open":true}`)},
+			{Table: "jobs__locations", Path: conformance.WriteJob(t, "jobs__locations", `{"_rl_id":"l1","_rl_parent_id":"j2","city":"Oslo"}`)},
 		},
 	})
 
 	cols := queryStrings(t, c.DB(), `SELECT column_name FROM information_schema.columns
-		WHERE table_schema = $1 AND table_name = 'jobs' ORDER BY ordinal_position`, testDataset)
+		WHERE table_schema = $1 AND table_name = 'jobs' ORDER BY ordinal_position`, conformance.Dataset)
 	if want := []string{"_rl_id", "title", "salary", "open"}; !reflect.DeepEqual(cols, want) {
 		t.Errorf("jobs columns = %v, want %v", cols, want)
 	}
 	got := queryStrings(t, c.DB(), "SELECT concat_ws('|', title, coalesce(salary::text, 'null')) FROM "+
-		qualified(testDataset, "jobs")+" ORDER BY title")
+		qualified(conformance.Dataset, "jobs")+" ORDER BY title")
 	if want := []string{"Designer|1.500000000", "Engineer|null"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("jobs rows = %v, want %v", got, want)
 	}
@@ -237,48 +161,23 @@ func TestLoadMigrates(t *testing.T) {
 	}
 }
 
-func TestLoadVariantColumn(t *testing.T) {
-	c := openTest(t)
-	ps := &packageSeq{s: schema.New("variant")}
-	h := schema.Hints{Table: "jobs"}
-	mustLoad(t, c, ps.next(t, items{h, `{"id":1,"size":10}`}))
-	// size turns from a number into text; the normalizer adds a variant
-	// column, and the load adds it to the table.
-	p := ps.next(t, items{h, `{"id":2,"size":"large","added":true}`})
-	var variant string
-	for _, col := range p.Schema.Table("jobs").Columns {
-		if col.Variant {
-			variant = col.Name
-		}
-	}
-	if variant == "" {
-		t.Fatal("the normalizer made no variant column")
-	}
-	mustLoad(t, c, p)
-	got := queryStrings(t, c.DB(), `SELECT concat_ws('|', id, size, `+quote(variant)+`, added) FROM `+
-		qualified(testDataset, "jobs")+` ORDER BY id`)
-	if want := []string{"1|10", "2|large|t"}; !reflect.DeepEqual(got, want) {
-		t.Errorf("rows = %q, want %q", got, want)
-	}
-}
-
 func TestLoadSparseJobs(t *testing.T) {
 	c := openTest(t)
 	p := &destination.Package{
-		LoadID: "1", Dataset: testDataset, Schema: typesSchema(), Tables: []string{"values"},
+		LoadID: "1", Dataset: conformance.Dataset, Schema: conformance.TypesSchema(), Tables: []string{"values"},
 		Jobs: []destination.Job{
-			{Table: "values", Path: writeJob(t, "values")},
-			{Table: "values", Path: writeJob(t, "values", `{"_rl_id":"a","n":7}`, ``, `{"_rl_id":"b"}`)},
+			{Table: "values", Path: conformance.WriteJob(t, "values")},
+			{Table: "values", Path: conformance.WriteJob(t, "values", `{"_rl_id":"a","n":7}`, ``, `{"_rl_id":"b"}`)},
 		},
 	}
 	mustLoad(t, c, p)
 	got := queryStrings(t, c.DB(), "SELECT concat_ws('|', coalesce(n::text, 'null'), coalesce(txt, 'null'), "+
-		"coalesce(doc::text, 'null')) FROM "+qualified(testDataset, "values")+" ORDER BY n NULLS LAST")
+		"coalesce(doc::text, 'null')) FROM "+qualified(conformance.Dataset, "values")+" ORDER BY n NULLS LAST")
 	if want := []string{"7|null|null", "null|null|null"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("rows = %v, want %v", got, want)
 	}
 	// The files have no _rl_load_id, so the load fills it in.
-	ids := queryStrings(t, c.DB(), "SELECT _rl_load_id FROM "+qualified(testDataset, "values"))
+	ids := queryStrings(t, c.DB(), "SELECT _rl_load_id FROM "+qualified(conformance.Dataset, "values"))
 	if want := []string{"1", "1"}; !reflect.DeepEqual(ids, want) {
 		t.Errorf("_rl_load_id = %v, want %v", ids, want)
 	}
@@ -306,10 +205,10 @@ func TestLoadRollback(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := openTest(t)
-			good := writeJob(t, "values", `{"n":100}`)
-			bad := writeJob(t, "values", tt.lines...)
+			good := conformance.WriteJob(t, "values", `{"n":100}`)
+			bad := conformance.WriteJob(t, "values", tt.lines...)
 			p := &destination.Package{
-				LoadID: "1", PipelineName: "p", Dataset: testDataset, Schema: typesSchema(),
+				LoadID: "1", PipelineName: "p", Dataset: conformance.Dataset, Schema: conformance.TypesSchema(),
 				Tables: []string{"values"}, State: []byte(`{"token":"t"}`),
 				Jobs: []destination.Job{{Table: "values", Path: good}, {Table: "values", Path: bad}},
 			}
@@ -324,17 +223,17 @@ func TestLoadRollback(t *testing.T) {
 func assertNothingLoaded(t *testing.T, c *postgres.Client) {
 	t.Helper()
 	ctx := context.Background()
-	if ok, err := c.HasLoad(ctx, testDataset, "1"); err != nil || ok {
+	if ok, err := c.HasLoad(ctx, conformance.Dataset, "1"); err != nil || ok {
 		t.Errorf("HasLoad = %v, %v; want false", ok, err)
 	}
 	var n int64
-	if err := c.DB().QueryRow("SELECT count(*) FROM pg_namespace WHERE nspname = $1", testDataset).Scan(&n); err != nil {
+	if err := c.DB().QueryRow("SELECT count(*) FROM pg_namespace WHERE nspname = $1", conformance.Dataset).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	if n != 0 {
-		t.Errorf("schema %s exists after a rolled back load", testDataset)
+		t.Errorf("schema %s exists after a rolled back load", conformance.Dataset)
 	}
-	if st, err := c.State(ctx, testDataset, "p"); err != nil || st != nil {
+	if st, err := c.State(ctx, conformance.Dataset, "p"); err != nil || st != nil {
 		t.Errorf("State = %v, %v; want nil", st, err)
 	}
 	// pg_class lists the temporary tables of every session.
@@ -344,29 +243,13 @@ func assertNothingLoaded(t *testing.T, c *postgres.Client) {
 	}
 }
 
-func TestRollbackKeepsEarlierLoad(t *testing.T) {
-	c := openTest(t)
-	first := treePackage(t, "1", schema.Replace, newCandidate("a", "Ann", "a@x:t1,t2"))
-	first.State = json.RawMessage(`{"token":"one"}`)
-	mustLoad(t, c, first)
-
-	p := treePackage(t, "2", schema.Replace, newCandidate("b", "Bob", "b@x"))
-	p.State = json.RawMessage(`{"token":"two"}`)
-	p.Jobs = append(p.Jobs, destination.Job{
-		Table: "candidates__emails", Path: writeJob(t, "candidates__emails", `{"value":1}`),
-	})
-	err := c.Load(context.Background(), p)
-	assertContains(t, err, p.Jobs[3].Path)
-	assertUnchangedAfterFirst(t, c)
-}
-
 // assertUnchangedAfterFirst checks that the dataset holds exactly what
 // the package "1" of TestRollbackKeepsEarlierLoad and TestNotNullRollback
 // loaded.
 func assertUnchangedAfterFirst(t *testing.T, c *postgres.Client) {
 	t.Helper()
 	ctx := context.Background()
-	if ok, _ := c.HasLoad(ctx, testDataset, "2"); ok {
+	if ok, _ := c.HasLoad(ctx, conformance.Dataset, "2"); ok {
 		t.Error("HasLoad(2) = true after a failed load")
 	}
 	if got, want := contents(t, c.DB()), []string{"a=Ann a@x[t1,t2]"}; !reflect.DeepEqual(got, want) {
@@ -375,7 +258,7 @@ func assertUnchangedAfterFirst(t *testing.T, c *postgres.Client) {
 	if n := count(t, c.DB(), schema.TableLoads); n != 1 {
 		t.Errorf("loads = %d, want 1", n)
 	}
-	st, err := c.State(ctx, testDataset, "ashby_pipeline")
+	st, err := c.State(ctx, conformance.Dataset, "ashby_pipeline")
 	if err != nil || st == nil || string(st.State) != `{"token":"one"}` || st.Version != 1 {
 		t.Errorf("State = %+v, %v; want version 1 with token one", st, err)
 	}
@@ -386,7 +269,7 @@ func assertUnchangedAfterFirst(t *testing.T, c *postgres.Client) {
 
 func TestNotNullRollback(t *testing.T) {
 	c := openTest(t)
-	first := treePackage(t, "1", schema.Replace, newCandidate("a", "Ann", "a@x:t1,t2"))
+	first := conformance.TreePackage(t, "1", schema.Replace, conformance.NewCandidate("a", "Ann", "a@x:t1,t2"))
 	first.State = json.RawMessage(`{"token":"one"}`)
 	mustLoad(t, c, first)
 
@@ -394,12 +277,12 @@ func TestNotNullRollback(t *testing.T) {
 	// table) and replaces the rows, but one root row lacks the primary
 	// key, which is NOT NULL in the table. The load reaches the insert
 	// before it fails.
-	p := treePackage(t, "2", schema.Replace, newCandidate("b", "Bob", "b@x"))
+	p := conformance.TreePackage(t, "2", schema.Replace, conformance.NewCandidate("b", "Bob", "b@x"))
 	p.State = json.RawMessage(`{"token":"two"}`)
-	p.Schema.Tables[0].Columns = append(p.Schema.Tables[0].Columns, col("phone", schema.Text))
+	p.Schema.Tables[0].Columns = append(p.Schema.Tables[0].Columns, conformance.Column("phone", schema.Text))
 	p.Schema.Tables = append(p.Schema.Tables, &schema.Table{Name: "jobs", WriteDisposition: schema.Append,
-		Columns: []*schema.Column{systemCol(schema.ColumnID)}})
-	p.Jobs[0].Path = writeJob(t, "candidates",
+		Columns: []*schema.Column{conformance.SystemColumn(schema.ColumnID)}})
+	p.Jobs[0].Path = conformance.WriteJob(t, "candidates",
 		`{"_rl_id":"r1","id":"b","name":"Bob","phone":"1","_rl_seq":0}`,
 		`{"_rl_id":"r2","name":"No id","_rl_seq":1}`)
 	err := c.Load(context.Background(), p)
@@ -410,7 +293,7 @@ func TestNotNullRollback(t *testing.T) {
 		t.Error("table jobs exists after a failed load")
 	}
 	cols := queryStrings(t, c.DB(), `SELECT column_name FROM information_schema.columns
-		WHERE table_schema = $1 AND table_name = 'candidates' AND column_name = 'phone'`, testDataset)
+		WHERE table_schema = $1 AND table_name = 'candidates' AND column_name = 'phone'`, conformance.Dataset)
 	if len(cols) != 0 {
 		t.Error("column phone exists after a failed load")
 	}
@@ -423,13 +306,13 @@ func TestLoadRejectsBadPackage(t *testing.T) {
 		p    *destination.Package
 	}{
 		{"Nil", nil},
-		{"NoLoadID", &destination.Package{Dataset: "d", Schema: typesSchema()}},
-		{"NoDataset", &destination.Package{LoadID: "1", Schema: typesSchema()}},
+		{"NoLoadID", &destination.Package{Dataset: "d", Schema: conformance.TypesSchema()}},
+		{"NoDataset", &destination.Package{LoadID: "1", Schema: conformance.TypesSchema()}},
 		{"NoSchema", &destination.Package{LoadID: "1", Dataset: "d"}},
-		{"InvalidState", &destination.Package{LoadID: "1", Dataset: "d", Schema: typesSchema(), PipelineName: "p", State: []byte("{")}},
-		{"UnknownTable", &destination.Package{LoadID: "1", Dataset: "d", Schema: typesSchema(),
+		{"InvalidState", &destination.Package{LoadID: "1", Dataset: "d", Schema: conformance.TypesSchema(), PipelineName: "p", State: []byte("{")}},
+		{"UnknownTable", &destination.Package{LoadID: "1", Dataset: "d", Schema: conformance.TypesSchema(),
 			Jobs: []destination.Job{{Table: "nope", Path: "/nonexistent"}}}},
-		{"MissingFile", &destination.Package{LoadID: "1", Dataset: "d", Schema: typesSchema(),
+		{"MissingFile", &destination.Package{LoadID: "1", Dataset: "d", Schema: conformance.TypesSchema(),
 			Jobs: []destination.Job{{Table: "values", Path: "/nonexistent/values.jsonl"}}}},
 	}
 	for _, tt := range tests {
@@ -445,7 +328,7 @@ func TestLoadCanceled(t *testing.T) {
 	c := openTest(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	p := treePackage(t, "1", schema.Append, newCandidate("a", "Ann"))
+	p := conformance.TreePackage(t, "1", schema.Append, conformance.NewCandidate("a", "Ann"))
 	if err := c.Load(ctx, p); err == nil {
 		t.Fatal("Load with a canceled context succeeded")
 	}
@@ -465,19 +348,19 @@ func TestIdentifierLength(t *testing.T) {
 		column  string
 		want    string // in the error; empty for success
 	}{
-		{"Column63", testDataset, "t", name63, ""},
-		{"Column64", testDataset, "t", name64, `column name "` + name64 + `" has 64 bytes`},
-		{"Table64", testDataset, name64, "c", `table name "` + name64 + `" has 64 bytes`},
+		{"Column63", conformance.Dataset, "t", name63, ""},
+		{"Column64", conformance.Dataset, "t", name64, `column name "` + name64 + `" has 64 bytes`},
+		{"Table64", conformance.Dataset, name64, "c", `table name "` + name64 + `" has 64 bytes`},
 		{"Dataset64", name64, "t", "c", `dataset name "` + name64 + `" has 64 bytes`},
-		{"MultiByte", testDataset, "t", strings.Repeat("é", 32), "has 64 bytes"},
+		{"MultiByte", conformance.Dataset, "t", strings.Repeat("é", 32), "has 64 bytes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := openTest(t)
 			s := &schema.Schema{Name: "long", Tables: []*schema.Table{{Name: tt.table, WriteDisposition: schema.Append,
-				Columns: []*schema.Column{col(tt.column, schema.Text)}}}}
+				Columns: []*schema.Column{conformance.Column(tt.column, schema.Text)}}}}
 			p := &destination.Package{LoadID: "1", Dataset: tt.dataset, Schema: s, Tables: []string{tt.table},
-				Jobs: []destination.Job{{Table: tt.table, Path: writeJob(t, "t", `{"`+tt.column+`":"v"}`)}}}
+				Jobs: []destination.Job{{Table: tt.table, Path: conformance.WriteJob(t, "t", `{"`+tt.column+`":"v"}`)}}}
 			err := c.Load(context.Background(), p)
 			if tt.want == "" {
 				if err != nil {
@@ -497,8 +380,8 @@ func TestIdentifierLength(t *testing.T) {
 func TestNormalizerShortensNames(t *testing.T) {
 	c := openTest(t)
 	long := strings.Repeat("very_long_field_name_", 4) // 84 bytes
-	ps := &packageSeq{s: schema.New("short"), maxLen: destination.CapabilitiesOf(c).MaxIdentifierLength}
-	p := ps.next(t, items{schema.Hints{Table: "jobs"}, `{"id":1,"` + long + `":"x","` + long + `list":[1]}`})
+	ps := &conformance.Sequence{Schema: schema.New("short"), MaxIdentifierLength: destination.CapabilitiesOf(c).MaxIdentifierLength}
+	p := ps.Next(t, conformance.Items{Hints: schema.Hints{Table: "jobs"}, Lines: `{"id":1,"` + long + `":"x","` + long + `list":[1]}`})
 	mustLoad(t, c, p)
 	for _, tab := range p.Schema.Tables {
 		if len(tab.Name) > 63 {
