@@ -111,13 +111,27 @@ type Destination interface {
 	Close() error
 }
 
-// Capabilities are limits of a destination that the normalizer respects
-// before data reaches the destination.
+// Capabilities describe what a destination can do, so that callers can
+// respect its limits before data reaches it and explain how it commits.
+// Every destination passes the same conformance suite whatever it
+// reports: the capabilities say how, not whether, a guarantee holds.
 type Capabilities struct {
 	// MaxIdentifierLength is the longest table or column name, in
 	// bytes, that the destination accepts; 0 means no limit. PostgreSQL
 	// allows 63 bytes.
 	MaxIdentifierLength int
+	// Transactions reports that Load applies a package in one database
+	// transaction. Without it the destination commits table by table
+	// and writes a load record last; readers ignore data of loads that
+	// have no record.
+	Transactions bool
+	// MergeInPlace reports that merge, replace and soft deletes change
+	// the stored rows. Without it (files) they are resolved when the
+	// data is read, through the destination's views.
+	MergeInPlace bool
+	// Staging reports that rows are bulk-copied into staging tables
+	// before the write dispositions apply them.
+	Staging bool
 }
 
 // CapabilityReporter is implemented by destinations that have limits.

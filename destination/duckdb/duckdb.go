@@ -252,4 +252,6 @@ var _ destination.CapabilityReporter = (*Client)(nil)
 // Capabilities returns no limits: DuckDB 2.0.0 takes table and column
 // names of 5000 bytes and more (checked by hand), far past what the
 // normalizer builds.
-func (c *Client) Capabilities() destination.Capabilities { return destination.Capabilities{} }
+func (c *Client) Capabilities() destination.Capabilities {
+	return destination.Capabilities{Transactions: true, MergeInPlace: true, Staging: true}
+}

@@ -205,3 +205,11 @@ func checkName(what, name string) error {
 	}
 	return nil
 }
+
+var _ destination.CapabilityReporter = (*Client)(nil)
+
+// Capabilities reports that files have no transactions and resolve
+// merges when read: the load record is the commit point.
+func (c *Client) Capabilities() destination.Capabilities {
+	return destination.Capabilities{}
+}

@@ -318,3 +318,11 @@ func newerVersion(a, b row) bool {
 	vb, _ := b["version"].(int64)
 	return va > vb
 }
+
+var _ destination.CapabilityReporter = (*Client)(nil)
+
+// Capabilities reports that Iceberg commits table by table, with the
+// _rl_loads row as the commit point, and merges by rewriting data files.
+func (c *Client) Capabilities() destination.Capabilities {
+	return destination.Capabilities{MergeInPlace: true}
+}

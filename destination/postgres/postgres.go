@@ -140,7 +140,7 @@ func (c *Client) Location() string { return c.location }
 
 // Capabilities returns PostgreSQL's identifier limit of 63 bytes.
 func (c *Client) Capabilities() destination.Capabilities {
-	return destination.Capabilities{MaxIdentifierLength: maxIdentifierLength}
+	return destination.Capabilities{MaxIdentifierLength: maxIdentifierLength, Transactions: true, MergeInPlace: true, Staging: true}
 }
 
 // Close closes the connections. A Load in progress finishes first.
