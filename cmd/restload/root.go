@@ -35,6 +35,7 @@ func newRootCommand() *cobra.Command {
 	root.SetFlagErrorFunc(flagError)
 	root.AddCommand(newRunCommand(g), newAshbyCommand(g), newPipelineCommand(g), newQueryCommand(g), newLintCommand(), newVersionCommand())
 	root.AddCommand(newInitCommand())
+	root.AddCommand(newShowCommand(g))
 	return root
 }
 
