@@ -42,8 +42,9 @@ var (
 )
 
 type initFlags struct {
-	dir   string
-	force bool
+	dir     string
+	force   bool
+	openapi string
 }
 
 func newInitCommand() *cobra.Command {
@@ -64,13 +65,26 @@ definition as a Go literal, ready to edit. For rest, init also writes
 rest_source.yaml, a commented example definition for any REST API, and
 the program runs it. DESTINATION is duckdb.
 
+With --openapi FILE, init takes a source NAME instead and writes only
+NAME.yaml: a source definition generated from the OpenAPI document, with
+a comment on every guess.
+
 Init does not overwrite existing files unless --force is given.`,
-		Example: "  restload init ashby duckdb\n  restload init rest duckdb --dir github_loader",
-		Args:    checkInitArgs,
+		Example: "  restload init ashby duckdb\n  restload init rest duckdb --dir github_loader\n  restload init --openapi store.yaml store",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if f.openapi != "" {
+				return checkOpenAPIArgs(args)
+			}
+			return checkInitArgs(cmd, args)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if f.openapi != "" {
+				return runInitOpenAPI(cmd, f, args[0])
+			}
 			return runInit(cmd, f, args[0], args[1])
 		},
 	}
+	cmd.Flags().StringVar(&f.openapi, "openapi", "", "OpenAPI 3.x document (YAML or JSON) to generate NAME.yaml from; then init takes NAME only")
 	cmd.Flags().StringVar(&f.dir, "dir", ".", "folder to write the project into; created if missing")
 	cmd.Flags().BoolVar(&f.force, "force", false, "overwrite files that already exist, secrets.toml included")
 	return cmd
