@@ -59,8 +59,7 @@ func (p *Pipeline) Drop(ctx context.Context, sourceName string, resources []stri
 				known = append(known, t.Resource)
 			}
 		}
-		return nil, fmt.Errorf("unknown resource(s) %s in pipeline %s: choose from %s",
-			strings.Join(unknown, ", "), p.cfg.Name, strings.Join(known, ", "))
+		return nil, &UnknownResourcesError{Pipeline: p.cfg.Name, Unknown: unknown, Known: known}
 	}
 	sch.Tables = slices.DeleteFunc(sch.Tables, func(t *schema.Table) bool { return slices.Contains(dropped, t.Name) })
 	sch.Version++
@@ -121,14 +120,8 @@ func (p *Pipeline) discardPending() error {
 // committed state and schema, as a fresh machine would see them. Pending
 // packages are safe to lose, since their state was never committed.
 func (p *Pipeline) Sync(ctx context.Context) error {
-	if err := os.MkdirAll(p.dir, 0o700); err != nil {
-		return fmt.Errorf("create working folder: %w", err)
-	}
-	unlock, err := lockDir(p.dir)
-	if err != nil {
-		return err
-	}
-	defer unlock()
+	// The state is read first, so that a sync that finds nothing leaves
+	// no empty working folder behind.
 	stored, err := p.cfg.Destination.State(ctx, p.cfg.Dataset, p.cfg.Name)
 	if err != nil {
 		return fmt.Errorf("read pipeline state from %s: %w", p.cfg.Destination.Location(), err)
@@ -137,6 +130,14 @@ func (p *Pipeline) Sync(ctx context.Context) error {
 		return fmt.Errorf("no state of pipeline %s in dataset %s at %s: check --dataset, or run the pipeline first",
 			p.cfg.Name, p.cfg.Dataset, p.cfg.Destination.Location())
 	}
+	if err := os.MkdirAll(p.dir, 0o700); err != nil {
+		return fmt.Errorf("create working folder: %w", err)
+	}
+	unlock, err := lockDir(p.dir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	st, err := decodeState(stored.State)
 	if err != nil {
 		return err
@@ -161,4 +162,18 @@ func (p *Pipeline) Sync(ctx context.Context) error {
 		return err
 	}
 	return p.writeRecord(source)
+}
+
+// UnknownResourcesError reports resources that Drop was asked for but
+// the pipeline's schema does not know.
+type UnknownResourcesError struct {
+	Pipeline string
+	Unknown  []string
+	// Known lists the resources the schema holds.
+	Known []string
+}
+
+func (e *UnknownResourcesError) Error() string {
+	return fmt.Sprintf("unknown resource(s) %s in pipeline %s: choose from %s",
+		strings.Join(e.Unknown, ", "), e.Pipeline, strings.Join(e.Known, ", "))
 }

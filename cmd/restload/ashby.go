@@ -66,7 +66,7 @@ SOURCES__ASHBY__API_KEY.`,
 			sim := ashbysim.New(ashbysim.Config{Seed: f.seed, Candidates: f.candidates, APIKeys: map[string][]string{key: nil}})
 			url, err := sim.Start(f.addr)
 			if err != nil {
-				return fmt.Errorf("start the Ashby emulator on %s: %w", f.addr, err)
+				return err // it names the address
 			}
 			defer sim.Close()
 			fmt.Fprintln(cmd.OutOrStdout(), url)

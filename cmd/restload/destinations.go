@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -187,7 +188,7 @@ func reopenDestination(ctx context.Context, name string, rec *pipeline.Record, c
 		if err != nil {
 			return nil, err
 		}
-		if c.Location() != rec.Location {
+		if samePostgres(c.Location()) != samePostgres(rec.Location) {
 			c.Close()
 			return nil, &usageError{fmt.Errorf("pipeline %q loaded to %s, but destination.postgres.credentials points to %s: set the credentials of that database",
 				name, rec.Location, c.Location())}
@@ -228,4 +229,54 @@ func openDataset(ctx context.Context, d destination.Destination, name, schemaNam
 		return nil, fmt.Errorf("read the schema of dataset %s from %s: %w", name, d.Location(), err)
 	}
 	return dataset.Open(ctx, d, name, sch)
+}
+
+// samePostgres returns a PostgreSQL location with the URL scheme in one
+// spelling, since postgres:// and postgresql:// name the same server.
+func samePostgres(location string) string {
+	if rest, ok := strings.CutPrefix(location, "postgres://"); ok {
+		return "postgresql://" + rest
+	}
+	return location
+}
+
+// findDataset returns the dataset of dest that holds the state of the
+// named pipeline, for commands run without a working folder or
+// --dataset. It looks at every schema with a state table, on destinations
+// that list them (DuckDB, PostgreSQL), and returns "" when none or
+// several hold the pipeline.
+func findDataset(ctx context.Context, dest destination.Destination, pipelineName string) string {
+	var db interface {
+		QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	}
+	switch c := dest.(type) {
+	case *duckdb.Client:
+		db = c.DB()
+	case *postgres.Client:
+		db = c.DB()
+	default:
+		return ""
+	}
+	rows, err := db.QueryContext(ctx, `SELECT DISTINCT table_schema FROM information_schema.tables WHERE table_name = '_rl_pipeline_state'`)
+	if err != nil {
+		return ""
+	}
+	var schemas []string
+	for rows.Next() {
+		var name string
+		if rows.Scan(&name) == nil {
+			schemas = append(schemas, name)
+		}
+	}
+	rows.Close()
+	found := ""
+	for _, name := range schemas {
+		if st, err := dest.State(ctx, name, pipelineName); err == nil && st != nil {
+			if found != "" {
+				return ""
+			}
+			found = name
+		}
+	}
+	return found
 }

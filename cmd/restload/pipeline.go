@@ -57,7 +57,13 @@ PostgreSQL database of destination.postgres.credentials).`,
 			}
 			dir := pipeline.WorkDir("", args[0])
 			if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) && args[1] != "sync" {
-				return &usageError{fmt.Errorf("pipeline %q not found: no working folder %s; \"restload pipeline list\" shows the pipelines", args[0], dir)}
+				msg := fmt.Sprintf("pipeline %q not found: no working folder %s; \"restload pipeline list\" shows the pipelines", args[0], dir)
+				if names, err := pipeline.List(""); err == nil {
+					if c := config.Closest(args[0], names); c != "" {
+						msg += fmt.Sprintf(" (did you mean %s?)", c)
+					}
+				}
+				return &usageError{errors.New(msg)}
 			}
 			switch op := args[1]; op {
 			case "info":
@@ -88,8 +94,8 @@ PostgreSQL database of destination.postgres.credentials).`,
 		},
 	}
 	cmd.Flags().StringSliceVar(&resources, "resources", nil, "with drop: comma-separated resources whose tables and state to drop")
-	cmd.Flags().StringVar(&dataset, "dataset", "", "with drop and sync: dataset to use when the working folder records none (default <source>_data)")
-	cmd.Flags().StringVar(&kind, "destination", "duckdb", "with sync: destination to restore from when the working folder records none: duckdb (<NAME>.duckdb here) or postgres (destination.postgres.credentials)")
+	cmd.Flags().StringVar(&dataset, "dataset", "", "with drop and sync: dataset to use when the working folder records none (default: the one dataset holding the pipeline's state, else <source>_data)")
+	cmd.Flags().StringVar(&kind, "destination", "duckdb", "with sync: destination to restore from when the working folder records none: duckdb (<NAME>.duckdb here), postgres, filesystem or iceberg (their destination.* settings)")
 	return cmd
 }
 
@@ -126,6 +132,9 @@ func openPipeline(cmd *cobra.Command, g *globalFlags, name, dataset, kind string
 		if dest, err = openDestination(cmd.Context(), kind, name, conf); err != nil {
 			return nil, "", nil, err
 		}
+		if dataset == "" {
+			dataset = findDataset(cmd.Context(), dest, name)
+		}
 	}
 	if dataset == "" {
 		dataset = source + "_data"
@@ -148,6 +157,14 @@ func dropResources(cmd *cobra.Command, g *globalFlags, name, dataset string, res
 	}
 	defer done()
 	dropped, err := p.Drop(cmd.Context(), source, resources)
+	var unknown *pipeline.UnknownResourcesError
+	if errors.As(err, &unknown) {
+		msg := err.Error()
+		if c := config.Closest(unknown.Unknown[0], unknown.Known); c != "" {
+			msg += fmt.Sprintf(" (did you mean %s?)", c)
+		}
+		return &usageError{errors.New(msg)}
+	}
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -149,6 +150,16 @@ func jsonValue(v any) any {
 		return string(x)
 	case fmt.Stringer:
 		return x.String()
+	case float64:
+		// JSON has no NaN or infinities; they print as the strings
+		// "NaN", "+Inf" and "-Inf".
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return fmt.Sprint(x)
+		}
+	case float32:
+		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+			return fmt.Sprint(x)
+		}
 	}
 	return v
 }

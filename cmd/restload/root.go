@@ -43,16 +43,20 @@ func newRootCommand() *cobra.Command {
 func (g *globalFlags) logger(w io.Writer) (*slog.Logger, error) {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(g.logLevel)); err != nil {
-		return nil, &usageError{fmt.Errorf("invalid --log-level %q: use debug, info, warn or error", g.logLevel)}
+		return nil, &usageError{fmt.Errorf("invalid log level %q (--log-level or runtime.log_level): use debug, info, warn or error", g.logLevel)}
 	}
 	opts := &slog.HandlerOptions{Level: level}
+	var logger *slog.Logger
 	switch strings.ToLower(g.logFormat) {
 	case "text":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
+		logger = slog.New(slog.NewTextHandler(w, opts))
 	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
+		logger = slog.New(slog.NewJSONHandler(w, opts))
 	}
-	return nil, &usageError{fmt.Errorf("invalid --log-format %q: use text or json", g.logFormat)}
+	if logger != nil {
+		return logger, nil
+	}
+	return nil, &usageError{fmt.Errorf("invalid log format %q (--log-format or runtime.log_format): use text or json", g.logFormat)}
 }
 
 func newVersionCommand() *cobra.Command {

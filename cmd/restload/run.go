@@ -107,6 +107,9 @@ func setupRun(cmd *cobra.Command, g *globalFlags, f *runFlags) (*config.Resolver
 	if err != nil {
 		return nil, nil, err
 	}
+	// Libraries that log through the default logger (the Iceberg library
+	// does) then follow the chosen level and format.
+	slog.SetDefault(logger)
 	for _, w := range conf.Warnings {
 		logger.Warn(w)
 	}
@@ -315,7 +318,9 @@ func newProgress(cmd *cobra.Command, g *globalFlags, f *runFlags) (pipeline.Prog
 	mode := f.progress
 	if mode == "auto" {
 		mode = "log"
-		if isTerminal(cmd.ErrOrStderr()) {
+		// A terminal that reports no width (some recorders and serial
+		// consoles) gets lines, since bars would not be drawn there.
+		if isTerminal(cmd.ErrOrStderr()) && terminalWidth(cmd.ErrOrStderr()) > 0 {
 			mode = "bar"
 		}
 	}
@@ -325,9 +330,10 @@ func newProgress(cmd *cobra.Command, g *globalFlags, f *runFlags) (pipeline.Prog
 		return b, b.Wait, nil
 	case "log":
 		// Progress lines show at the default warn level too: they are what
-		// a scheduler's log needs to tell a slow run from a stuck one.
+		// a scheduler's log needs to tell a slow run from a stuck one. A
+		// level chosen on purpose (error) silences them.
 		level := *g
-		if lv, err := level.logger(cmd.ErrOrStderr()); err == nil && !lv.Enabled(cmd.Context(), slog.LevelInfo) {
+		if strings.EqualFold(level.logLevel, "warn") {
 			level.logLevel = "info"
 		}
 		logger, err := level.logger(cmd.ErrOrStderr())

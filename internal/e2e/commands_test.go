@@ -133,3 +133,48 @@ func TestDropAndSync(t *testing.T) {
 		t.Errorf("run after sync: exit code %d, want nothing new loaded:\n%s", code, out)
 	}
 }
+
+// TestCommandEdgeCases covers inputs that a user got wrong or that are
+// rare: sync of a pipeline whose name does not give its dataset, a
+// misspelt resource to drop, a misspelt pipeline, and NaN in JSON.
+func TestCommandEdgeCases(t *testing.T) {
+	e := newEnv(t)
+	if out, code := runBinary(t, e, "run", "ashby", "--demo", "--demo-candidates", "20", "--pipeline", "r1"); code != 0 {
+		t.Fatalf("demo run: exit code %d:\n%s", code, out)
+	}
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want []string
+	}{
+		{"drop misspelt", []string{"pipeline", "r1", "drop", "--resources", "candidats"}, 2, []string{"candidats", "did you mean candidates?"}},
+		{"misspelt pipeline", []string{"pipeline", "r2", "info"}, 2, []string{`"r2" not found`, "did you mean r1?"}},
+		{"nan as json", []string{"query", "r1", "SELECT 'nan'::DOUBLE AS x, 'inf'::DOUBLE AS y", "--format", "json"}, 0, []string{`"x": "NaN"`, `"y": "+Inf"`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out, code := runBinary(t, e, tc.args...)
+			if code != tc.code {
+				t.Errorf("exit code %d, want %d:\n%s", code, tc.code, out)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+		})
+	}
+
+	// Without its working folder, sync finds the dataset that holds the
+	// pipeline's state (ashby_data, which the name r1 does not give).
+	if err := os.RemoveAll(filepath.Join(e.dataDir, "pipelines", "r1")); err != nil {
+		t.Fatal(err)
+	}
+	if out, code := runBinary(t, e, "pipeline", "r1", "sync"); code != 0 || !strings.Contains(out, "Restored the working folder") {
+		t.Fatalf("sync: exit code %d:\n%s", code, out)
+	}
+	if out, code := runBinary(t, e, "pipeline", "r1", "info"); code != 0 || !strings.Contains(out, "Dataset: ashby_data") {
+		t.Errorf("info after sync: exit code %d:\n%s", code, out)
+	}
+}

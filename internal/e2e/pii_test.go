@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -170,7 +171,7 @@ func TestPIIDropRemovesColumns(t *testing.T) {
 	const key = "test-key-pii-drop"
 	_, url := startSim(t, 13, 60, key)
 	e := newEnv(t)
-	runAgainst(t, e, url, key, nil, "run", "ashby", "--resources", "candidates,applications", "--pii", "drop", "--progress", "none")
+	runAgainst(t, e, url, key, nil, "run", "ashby", "--pii", "drop", "--progress", "none")
 	db, done := e.openDB(t)
 	defer done()
 	rows, err := db.Query(`SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = ?`, datasetName)
@@ -195,7 +196,17 @@ func TestPIIDropRemovesColumns(t *testing.T) {
 			t.Errorf("column %s exists, want it dropped", gone)
 		}
 	}
-	for _, kept := range []string{"candidates.id", "candidates.created_at", "applications.candidate__id", "candidates__email_addresses.type"} {
+	// No table keeps a person's name, email or network address, embedded
+	// staff members included.
+	personal := regexp.MustCompile(`(^|__)(first_name|last_name|email|ip_address|submitter_client_ip|user_agent)$`)
+	for _, c := range cols {
+		_, col, _ := strings.Cut(c, ".")
+		if personal.MatchString(col) {
+			t.Errorf("column %s holds personal data after --pii drop", c)
+		}
+	}
+	for _, kept := range []string{"candidates.id", "candidates.created_at", "applications.candidate__id", "candidates__email_addresses.type",
+		"applications__hiring_team.user_id", "jobs.author__id"} {
 		if !slices.Contains(cols, kept) {
 			t.Errorf("column %s is missing, want it kept (columns: %v)", kept, cols)
 		}

@@ -38,9 +38,9 @@ func (e *APIError) Error() string {
 	}
 	switch {
 	case e.Status == http.StatusUnauthorized:
-		b.WriteString("; set SOURCES__ASHBY__API_KEY to a valid API key")
+		b.WriteString("; set the API key, sources.ashby.api_key (SOURCES__ASHBY__API_KEY or .restload/secrets.toml), to a valid key")
 	case e.Code == "missing_endpoint_permission":
-		b.WriteString("; check that the key in SOURCES__ASHBY__API_KEY is active and has the read permission this endpoint needs (Ashby admin, API keys)")
+		b.WriteString("; check that the API key, sources.ashby.api_key (SOURCES__ASHBY__API_KEY or .restload/secrets.toml), is active and has the read permission this endpoint needs (Ashby admin, API keys)")
 	}
 	return b.String()
 }

@@ -35,8 +35,11 @@ func (s *Source) Prepare(ctx context.Context) error {
 	var ae *APIError
 	switch {
 	case errors.As(err, &ae) && ae.Status == http.StatusForbidden:
-		s.logger.Warn("the API key cannot read its own permissions, so every selected resource is tried; grant "+
-			scopeAPIKeys+" to skip unreadable resources up front", "code", ae.Code)
+		// Ashby answers 403 both to a key without apiKeysRead and to a
+		// key it does not know; the resources' own requests tell them
+		// apart.
+		s.logger.Warn("apiKey.info was refused, so every selected resource is tried: the API key lacks "+
+			scopeAPIKeys+" (grant it to skip unreadable resources up front) or is not a valid key", "code", ae.Code)
 		s.active, s.prepared = s.resources, true
 		return nil
 	case err != nil:
@@ -76,7 +79,7 @@ func (s *Source) keyScopes(ctx context.Context) (map[string]bool, error) {
 				return nil, ctx.Err()
 			}
 			if attempt == preflightAttempts {
-				return nil, fmt.Errorf("ashby apiKey.info: %s cannot be reached: %w; check SOURCES__ASHBY__BASE_URL and the network", s.baseURL, err)
+				return nil, fmt.Errorf("ashby apiKey.info: %s cannot be reached: %w; check sources.ashby.base_url (SOURCES__ASHBY__BASE_URL) and the network", s.baseURL, err)
 			}
 		} else if r.StatusCode == http.StatusTooManyRequests || r.StatusCode >= 500 {
 			if attempt == preflightAttempts {

@@ -152,29 +152,52 @@ func resourceSpecs() []endpointSpec {
 
 // personalFields lists, per resource, the item fields that hold personal
 // data: people's names, email addresses, phone numbers, social links,
-// addresses, network addresses, free text about candidates and file
-// handles. Config.PII applies its mode to all of them.
+// addresses, network addresses, free text about candidates, survey
+// answers and file handles. Staff members count too: every embedded user
+// (authors, hiring teams, interviewers, approvers) has its names and
+// email listed. Config.PII applies its mode to all of them. Custom field
+// values are not listed, because what they hold is up to each
+// organisation.
 var personalFields = map[string][]string{
-	"candidates": {
-		"name", "primaryEmailAddress.value", "emailAddresses.value", "primaryPhoneNumber.value",
-		"phoneNumbers.value", "socialLinks.url", "resumeFileHandle.name", "resumeFileHandle.handle",
-		"fileHandles.name", "fileHandles.handle", "location.locationSummary", "location.locationComponents.name",
-	},
-	"applications": {
-		"candidate.name", "candidate.primaryEmailAddress.value", "candidate.primaryPhoneNumber.value",
-		"submitterClientIp", "submitterUserAgent",
-	},
-	"candidate_notes":           {"content"},
-	"candidate_client_info":     {"ipAddress", "userAgent"},
-	"offers":                    {"latestVersion.fileHandles.name", "latestVersion.fileHandles.handle"},
-	"offer_versions":            {"fileHandles.name", "fileHandles.handle"},
-	"users":                     {"firstName", "lastName", "email"},
-	"interviewer_pool_members":  {"firstName", "lastName", "email"},
-	"interviewer_pool_trainees": {"firstName", "lastName", "email"},
+	"candidates": concat(
+		[]string{"name", "primaryEmailAddress.value", "emailAddresses.value", "primaryPhoneNumber.value",
+			"phoneNumbers.value", "socialLinks.url", "resumeFileHandle.name", "resumeFileHandle.handle",
+			"fileHandles.name", "fileHandles.handle", "location.locationSummary", "location.locationComponents.name"},
+		person("creditedToUser")),
+	"applications": concat(
+		[]string{"candidate.name", "candidate.primaryEmailAddress.value", "candidate.primaryPhoneNumber.value",
+			"submitterClientIp", "submitterUserAgent"},
+		person("creditedToUser"), person("hiringTeam")),
+	"application_feedback":  person("submittedByUser"),
+	"candidate_notes":       concat([]string{"content"}, person("author")),
+	"candidate_client_info": {"ipAddress", "userAgent"},
+	"jobs":                  concat(person("author"), person("hiringTeam")),
+	"openings":              person("latestVersion.hiringTeam"),
+	"offers": concat([]string{"latestVersion.fileHandles.name", "latestVersion.fileHandles.handle"},
+		person("latestVersion.author")),
+	"offer_versions": concat([]string{"fileHandles.name", "fileHandles.handle"}, person("author")),
+	"interview_schedules": concat(person("scheduledBy"), person("interviewEvents.interviewers"),
+		person("interviewEvents.interviewers.interviewerPool.trainingPath.trainingStages.approvers")),
+	"interviewer_pools":         person("trainingPath.trainingStages.approvers"),
+	"users":                     person(""),
+	"interviewer_pool_members":  person(""),
+	"interviewer_pool_trainees": person(""),
 	// Survey answers are the candidate's own words.
 	"survey_submissions_candidate_experience": {"submittedValues"},
 	"survey_submissions_questionnaire":        {"submittedValues"},
 }
+
+// person returns the personal fields of a user object at path ("" for
+// the item itself).
+func person(path string) []string {
+	prefix := ""
+	if path != "" {
+		prefix = path + "."
+	}
+	return []string{prefix + "firstName", prefix + "lastName", prefix + "email"}
+}
+
+func concat(lists ...[]string) []string { return slices.Concat(lists...) }
 
 // ResourceInfo describes one resource of the built-in definition, for
 // documentation and for tools that check a loaded dataset.

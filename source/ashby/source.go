@@ -114,7 +114,7 @@ func New(cfg Config) (*Source, error) {
 func NewFromDefinition(def *rest.Config, cfg Config) (*Source, error) {
 	cfg.APIKey = strings.TrimSpace(cfg.APIKey)
 	if cfg.APIKey == "" {
-		return nil, errors.New("missing Ashby API key: set SOURCES__ASHBY__API_KEY")
+		return nil, errors.New("missing Ashby API key: set sources.ashby.api_key (SOURCES__ASHBY__API_KEY or .restload/secrets.toml)")
 	}
 	if def == nil {
 		return nil, errors.New("no Ashby definition: start from ashby.Definition")
@@ -206,10 +206,10 @@ func checkBaseURL(raw string) (string, error) {
 	}
 	u, err := url.Parse(base)
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return "", fmt.Errorf("invalid Ashby base URL in SOURCES__ASHBY__BASE_URL: use an https:// URL such as %s", DefaultBaseURL)
+		return "", fmt.Errorf("invalid Ashby base URL in sources.ashby.base_url (SOURCES__ASHBY__BASE_URL): use an https:// URL such as %s", DefaultBaseURL)
 	}
 	if u.User != nil {
-		return "", errors.New("invalid Ashby base URL in SOURCES__ASHBY__BASE_URL: it contains credentials; remove them, the API key belongs in SOURCES__ASHBY__API_KEY")
+		return "", errors.New("invalid Ashby base URL in sources.ashby.base_url (SOURCES__ASHBY__BASE_URL): it contains credentials; remove them, the API key belongs in sources.ashby.api_key")
 	}
 	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
 		return "", fmt.Errorf("invalid Ashby base URL %s: plain http:// would send the API key unencrypted; use https:// (http:// is accepted only for loopback hosts)", base)
@@ -249,7 +249,7 @@ func (g *gatedResource) Extract(ctx context.Context, state json.RawMessage, emit
 	}
 	next, err := g.Resource.Extract(ctx, state, emit)
 	if errors.Is(err, rest.ErrUnreachable) && ctx.Err() == nil {
-		err = fmt.Errorf("%w; check SOURCES__ASHBY__BASE_URL and the network", err)
+		err = fmt.Errorf("%w; check sources.ashby.base_url (SOURCES__ASHBY__BASE_URL) and the network", err)
 		g.gate.mu.Lock()
 		if g.gate.err == nil {
 			g.gate.err = err
