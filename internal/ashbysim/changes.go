@@ -99,13 +99,18 @@ type Changes struct {
 // Changes to jobs also list the postings of those jobs under
 // "jobPosting.list", including postings that the change unpublished.
 //
+// When webhooks are registered with AddWebhook, Apply also queues the
+// webhook events of its changes for delivery.
+//
 // Objects embedded in other objects (users, tags, sources) show their
 // generated state, so deactivating a user or archiving a tag changes only
 // user.list or candidateTag.list.
 func (s *Server) Apply(c Changes) map[string][]string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.org.apply(c)
+	changed, events := s.org.apply(c)
+	s.queueEvents(events)
+	return changed
 }
 
 // changeSet is one Apply in progress.
@@ -119,9 +124,12 @@ type changeSet struct {
 	// parents holds, per per-parent endpoint, the parents already listed
 	// in changed.
 	parents map[string]map[int]bool
+	// events lists the webhook events of the batch, in the order the
+	// changes happened.
+	events []event
 }
 
-func (o *org) apply(c Changes) map[string][]string {
+func (o *org) apply(c Changes) (map[string][]string, []event) {
 	o.clock++
 	cs := &changeSet{
 		o:       o,
@@ -137,26 +145,36 @@ func (o *org) apply(c Changes) map[string][]string {
 		cs.updateCandidate(i)
 	}
 	for _, a := range cs.pick(kindApplication, c.UpdatedApplications, o.applicationOpen) {
+		before := o.applicationState(a).stage
 		o.store(kindApplication).ensure(a).version++
 		cs.stamp(kindApplication, a, "application.listHistory")
+		cs.emitApplicationMove(a, before)
 	}
 	for _, a := range cs.pick(kindApplication, c.ArchivedApplications, o.applicationOpen) {
 		m := cs.stamp(kindApplication, a, "application.listHistory")
 		m.stamps[len(m.stamps)-1].version = -1
 		m.archived, m.archivedAt = true, m.updatedAt
+		cs.emit(ActionApplicationUpdate, kindApplication, a)
+		cs.emit(ActionCandidateStageChange, kindApplication, a)
 	}
 	for _, j := range cs.pick(kindJob, c.UpdatedJobs, nil) {
+		wasOpen := o.jobStatus(j) == "Open"
 		o.store(kindJob).ensure(j).version++
 		cs.markJob(j)
 		if j < o.n.openings && !o.gone(kindOpening, j) {
 			cs.mark(kindOpening, j)
 		}
+		cs.emit(ActionJobUpdate, kindJob, j)
+		cs.emitPostings(j, wasOpen)
 	}
 	for _, f := range cs.pick(kindOffer, c.UpdatedOffers, nil) {
 		o.store(kindOffer).ensure(f).version++
 		cs.stamp(kindOffer, f, "offer.info")
+		cs.emit(ActionOfferUpdate, kindOffer, f)
 	}
-	cs.bumpVersions(kindInterviewSchedule, c.UpdatedInterviewSchedules)
+	for _, i := range cs.bumpVersions(kindInterviewSchedule, c.UpdatedInterviewSchedules) {
+		cs.emit(ActionInterviewScheduleUpdate, kindInterviewSchedule, i)
+	}
 	cs.bumpVersions(kindOpening, c.UpdatedOpenings)
 	cs.bumpVersions(kindFeedback, c.UpdatedApplicationFeedback)
 	cs.bumpVersions(kindApproval, c.UpdatedApprovals)
@@ -196,14 +214,22 @@ func (o *org) apply(c Changes) map[string][]string {
 		j := cs.add(kindJob)
 		cs.markJob(j)
 		cs.markChild("jobInterviewPlan.info", kindJob, j)
+		cs.emit(ActionJobCreate, kindJob, j)
+		cs.emitPostings(j, false)
 	}
 	cs.addApplications(c.NewApplications)
 	for _, f := range cs.addChildren(kindOffer, c.NewOffers) {
 		cs.markChild("offer.info", kindOffer, f)
+		cs.emit(ActionOfferCreate, kindOffer, f)
 	}
-	cs.addChildren(kindInterviewSchedule, c.NewInterviewSchedules)
+	for _, i := range cs.addChildren(kindInterviewSchedule, c.NewInterviewSchedules) {
+		cs.emit(ActionInterviewScheduleCreate, kindInterviewSchedule, i)
+		cs.emit(ActionInterviewScheduleUpdate, kindInterviewSchedule, i)
+	}
 	cs.addChildren(kindFeedback, c.NewApplicationFeedback)
-	cs.addChildren(kindSurveySubmission, c.NewSurveySubmissions)
+	for _, i := range cs.addChildren(kindSurveySubmission, c.NewSurveySubmissions) {
+		cs.emit(ActionSurveySubmit, kindSurveySubmission, i)
+	}
 	cs.addChildren(kindSurveyRequest, c.NewSurveyRequests)
 	cs.addOpenings(c.NewOpenings)
 	cs.addApprovals(c.NewApprovals)
@@ -227,7 +253,7 @@ func (o *org) apply(c Changes) map[string][]string {
 		}
 	}
 	cs.dropDeleted()
-	return cs.changed
+	return cs.changed, cs.events
 }
 
 // dropDeleted removes from the result the objects, postings and parents
@@ -348,11 +374,15 @@ func (cs *changeSet) updateCandidate(c int) {
 	}
 }
 
-func (cs *changeSet) bumpVersions(k kind, n int) {
-	for _, i := range cs.pick(k, n, nil) {
+// bumpVersions gives n objects of kind k a new version and returns their
+// indexes.
+func (cs *changeSet) bumpVersions(k kind, n int) []int {
+	picked := cs.pick(k, n, nil)
+	for _, i := range picked {
 		cs.o.store(k).ensure(i).version++
 		cs.mark(k, i)
 	}
+	return picked
 }
 
 func (cs *changeSet) archive(k kind, n int, eligible func(int) bool) {
@@ -391,6 +421,7 @@ func (cs *changeSet) addApplications(n int) {
 		if o.h(kindClientInfo, a, 0)%10 < 6 {
 			cs.markChild("candidate.listClientInfo", kindCandidate, c)
 		}
+		cs.emit(ActionApplicationSubmit, kindApplication, a)
 	}
 }
 

@@ -17,6 +17,7 @@ func (cs *changeSet) mergeInto(from, into int) {
 	o.store(kindCandidate).ensure(from).deleted = true
 	target := o.store(kindCandidate).ensure(into)
 	cs.stamp(kindCandidate, into, "candidate.listNotes")
+	cs.events = append(cs.events, event{action: ActionCandidateMerge, k: kindCandidate, i: from, other: into})
 	for _, a := range apps {
 		m := o.store(kindApplication).ensure(a)
 		m.parent, m.moved, m.movedClock = into, true, o.clock
@@ -55,6 +56,7 @@ func (cs *changeSet) deleteObjects(c Changes) {
 	o := cs.o
 	for _, i := range cs.pick(kindCandidate, c.DeletedCandidates, nil) {
 		o.store(kindCandidate).ensure(i).deleted = true
+		cs.emit(ActionCandidateDelete, kindCandidate, i)
 	}
 	for _, a := range cs.pick(kindApplication, c.DeletedApplications, nil) {
 		o.store(kindApplication).ensure(a).deleted = true
@@ -66,6 +68,7 @@ func (cs *changeSet) deleteObjects(c Changes) {
 	}
 	for _, f := range cs.pick(kindOffer, c.DeletedOffers, nil) {
 		o.store(kindOffer).ensure(f).deleted = true
+		cs.emit(ActionOfferDelete, kindOffer, f)
 	}
 	for _, i := range cs.pick(kindOpening, c.DeletedOpenings, nil) {
 		o.store(kindOpening).ensure(i).deleted = true
@@ -79,6 +82,8 @@ func (cs *changeSet) deleteObjects(c Changes) {
 	for _, j := range postings {
 		o.store(kindJobPosting).ensure(j).deleted = true
 		cs.mark(kindJob, j)
+		cs.emit(ActionJobPostingDelete, kindJob, j)
+		cs.emit(ActionJobUpdate, kindJob, j)
 	}
 }
 
@@ -89,6 +94,7 @@ func (cs *changeSet) addOpenings(n int) {
 	for _, j := range jobs {
 		i := cs.add(kindOpening)
 		o.mut(kindOpening, i).job = j
+		cs.emit(ActionOpeningCreate, kindOpening, i)
 	}
 }
 

@@ -126,4 +126,27 @@
 //	}
 //
 // The request log never holds the API key, and neither do log messages.
+//
+// # Webhooks
+//
+// AddWebhook registers a receiver URL and pings it; a failed ping leaves
+// the webhook disabled until EnableWebhook succeeds. Each later Apply
+// sends the events Ashby would send for its changes (the Actions list),
+// each payload {webhookActionId, action, data} signed with the webhook's
+// secret in the Ashby-Signature header. Objects in data have the shape
+// their list endpoint returns and their state after the Apply. Failed
+// deliveries are retried in the background as Ashby retries them, with
+// the delay unit set by Config.Webhooks.RetryBase:
+//
+//	srv := ashbysim.New(ashbysim.Config{Webhooks: ashbysim.WebhookConfig{RetryBase: time.Millisecond}})
+//	id, err := srv.AddWebhook(ctx, ashbysim.Webhook{URL: receiverURL, Secret: secret})
+//	srv.Apply(ashbysim.Changes{UpdatedApplications: 10, DeletedCandidates: 1})
+//	err = srv.WaitDelivered(ctx)
+//	for _, d := range srv.Deliveries() {
+//		fmt.Println(d.WebhookActionID, d.Action, d.Attempt, d.Status, d.Error)
+//	}
+//
+// The emulator sends no event for changes that Ashby announces with no
+// webhook: candidate updates, deleted applications and openings, and
+// changes to catalogues, feedback, approvals and projects.
 package ashbysim

@@ -65,6 +65,8 @@ const (
 	kindActivityInterview
 	kindApprovalDefinition
 	kindOrganization
+	kindWebhook
+	kindWebhookAction
 )
 
 // mix64 is the SplitMix64 finalizer: a fast bijective scramble of 64 bits.

@@ -40,6 +40,9 @@ type Config struct {
 	// Logger receives start and stop messages at Info and one message per
 	// request at Debug, never an API key. Nil discards them.
 	Logger *slog.Logger
+	// Webhooks configures the delivery of webhook events to the webhooks
+	// registered with AddWebhook.
+	Webhooks WebhookConfig
 }
 
 // apiKey is a configured key's permissions.
@@ -75,6 +78,8 @@ type Server struct {
 	httpMu   sync.Mutex
 	httpSrv  *http.Server
 	listener net.Listener
+
+	hooks *deliverer
 }
 
 // New creates the server of the organisation described by cfg. New
@@ -104,6 +109,7 @@ func New(cfg Config) *Server {
 		}
 		s.keys = append(s.keys, apiKey{key: key, scopes: copied})
 	}
+	s.hooks = newDeliverer(cfg.Webhooks, s.org.seed, s.log, s.logLimit)
 	s.buffers.New = func() any { return &jsonWriter{buf: make([]byte, 0, 64<<10)} }
 	return s
 }
@@ -137,9 +143,12 @@ func (s *Server) Start(addr string) (baseURL string, err error) {
 	return baseURL, nil
 }
 
-// Close stops a server started with Start and closes its connections. It
-// does nothing when the server is not running.
+// Close stops webhook delivery, dropping the deliveries not yet made, and
+// stops a server started with Start and closes its connections. A later
+// Apply delivers again. Close does nothing else when the server is not
+// running.
 func (s *Server) Close() error {
+	s.hooks.stop()
 	s.httpMu.Lock()
 	defer s.httpMu.Unlock()
 	if s.httpSrv == nil {
