@@ -35,10 +35,7 @@ const starterGoVersion = "1.26.0"
 // Sources and destinations that init writes starters for.
 var (
 	initSources      = []string{"ashby", "rest"}
-	initDestinations = []string{"duckdb"}
-	// plannedDestinations have no starter yet. Init names them as such
-	// instead of as unknown.
-	plannedDestinations = []string{"postgres", "filesystem", "iceberg"}
+	initDestinations = []string{"duckdb", "postgres", "filesystem", "iceberg"}
 )
 
 type initFlags struct {
@@ -63,7 +60,8 @@ func newInitCommand() *cobra.Command {
 SOURCE is ashby or rest. For ashby, the program holds Ashby's source
 definition as a Go literal, ready to edit. For rest, init also writes
 rest_source.yaml, a commented example definition for any REST API, and
-the program runs it. DESTINATION is duckdb.
+the program runs it. DESTINATION is duckdb, postgres, filesystem or
+iceberg.
 
 With --openapi FILE, init takes a source NAME instead and writes only
 NAME.yaml: a source definition generated from the OpenAPI document, with
@@ -101,14 +99,9 @@ func checkInitArgs(_ *cobra.Command, args []string) error {
 		return &usageError{fmt.Errorf("unknown source %q%s; valid sources: %s",
 			source, didYouMean(source, initSources), strings.Join(initSources, ", "))}
 	}
-	if slices.Contains(plannedDestinations, dest) {
-		return &usageError{fmt.Errorf("destination %q has no starter project yet; valid destinations: %s",
-			dest, strings.Join(initDestinations, ", "))}
-	}
 	if !slices.Contains(initDestinations, dest) {
-		known := append(slices.Clone(initDestinations), plannedDestinations...)
 		return &usageError{fmt.Errorf("unknown destination %q%s; valid destinations: %s",
-			dest, didYouMean(dest, known), strings.Join(initDestinations, ", "))}
+			dest, didYouMean(dest, initDestinations), strings.Join(initDestinations, ", "))}
 	}
 	return nil
 }
@@ -249,7 +242,7 @@ func moduleName(dir string) string {
 // starterFiles returns the files of the starter project for source and
 // dest, in the order they are listed to the user.
 func starterFiles(source, dest, module, version string, dev bool) ([]starterFile, error) {
-	if dest != "duckdb" {
+	if !slices.Contains(initDestinations, dest) {
 		return nil, fmt.Errorf("no starter project for destination %q", dest)
 	}
 	var program []byte
@@ -257,9 +250,9 @@ func starterFiles(source, dest, module, version string, dev bool) ([]starterFile
 	var err error
 	switch source {
 	case "ashby":
-		program, err = ashbyProgram(version, dev)
+		program, err = ashbyProgram(dest, version, dev)
 	case "rest":
-		program, err = restProgram(version, dev)
+		program, err = restProgram(dest, version, dev)
 		extra = []starterFile{{path: restDefinitionFile, content: []byte(restDefinition), mode: 0o644}}
 	default:
 		return nil, fmt.Errorf("no starter project for source %q", source)
@@ -386,9 +379,14 @@ access_token = ""
 	return b.String()
 }
 
+// destinationImports returns the package that opens dest.
+func destinationImport(dest string) string {
+	return modulePath + "/destination/" + dest
+}
+
 // ashbyProgram returns ashby_pipeline.go, which holds the current Ashby
-// definition as a Go literal.
-func ashbyProgram(version string, dev bool) ([]byte, error) {
+// definition as a Go literal and loads into dest.
+func ashbyProgram(dest, version string, dev bool) ([]byte, error) {
 	lit, err := gocode.Format(ashby.Definition(ashby.DefaultBaseURL))
 	if err != nil {
 		return nil, fmt.Errorf("print the Ashby definition: %w", err)
@@ -396,29 +394,34 @@ func ashbyProgram(version string, dev bool) ([]byte, error) {
 	imports := append([]string{
 		"context", "errors", "fmt", "log/slog", "os", "os/signal", "strings", "syscall",
 		modulePath + "/config",
-		modulePath + "/destination/duckdb",
+		destinationImport(dest),
 		modulePath + "/pipeline",
 		modulePath + "/source/ashby",
 		modulePath + "/source/rest",
 	}, lit.Imports...)
-	return renderProgram("ashby", version, dev, imports, string(lit.Expr))
+	return renderProgram("ashby", dest, version, dev, imports, string(lit.Expr))
 }
 
-// restProgram returns rest_pipeline.go, which runs rest_source.yaml.
-func restProgram(version string, dev bool) ([]byte, error) {
+// restProgram returns rest_pipeline.go, which runs rest_source.yaml into
+// dest.
+func restProgram(dest, version string, dev bool) ([]byte, error) {
 	imports := []string{
 		"context", "errors", "fmt", "log/slog", "os", "os/signal", "strings", "syscall",
 		modulePath + "/config",
-		modulePath + "/destination/duckdb",
+		destinationImport(dest),
 		modulePath + "/pipeline",
 		modulePath + "/source/rest",
 	}
-	return renderProgram("rest", version, dev, imports, "")
+	return renderProgram("rest", dest, version, dev, imports, "")
 }
 
 // programData fills programTemplate.
 type programData struct {
 	Source string
+	// Destination is duckdb, postgres, filesystem or iceberg, and Where
+	// says in words where it puts the data.
+	Destination string
+	Where       string
 	// Origin names the restload that wrote the program.
 	Origin     string
 	Imports    string
@@ -426,9 +429,20 @@ type programData struct {
 	File       string
 }
 
-func renderProgram(source, version string, dev bool, imports []string, definition string) ([]byte, error) {
+// destinationWhere describes where each destination of a starter
+// program puts the data, for its doc comment.
+var destinationWhere = map[string]string{
+	"duckdb":     "the DuckDB file <name>_pipeline.duckdb",
+	"postgres":   "the PostgreSQL database of credentials under [destination.postgres]",
+	"filesystem": "Parquet files under <name>_pipeline_files (bucket_url and format under [destination.filesystem])",
+	"iceberg":    "Iceberg tables under <name>_pipeline_iceberg (warehouse and catalog under [destination.iceberg])",
+}
+
+func renderProgram(source, dest, version string, dev bool, imports []string, definition string) ([]byte, error) {
 	data := programData{
-		Source:     source,
+		Source:      source,
+		Destination: dest,
+		Where:       destinationWhere[dest],
 		Origin:     "restload " + version,
 		Imports:    importBlock(imports),
 		Definition: definition,
@@ -479,13 +493,13 @@ var programTemplate = template.Must(template.New("program").Parse(programSource)
 // programSource is the starter program. The parts for each source are
 // chosen by {{if eq .Source "ashby"}}.
 const programSource = `{{if eq .Source "ashby" -}}
-// Command ashby_pipeline loads an Ashby organisation into the DuckDB file
-// ashby_pipeline.duckdb, into the dataset ashby_data. The first run reads
+// Command ashby_pipeline loads an Ashby organisation into {{.Where}},
+// where <name> is ashby, into the dataset ashby_data. The first run reads
 // every object; later runs read only what changed since, by Ashby's sync
 // tokens, and merge it by id.
 //
 // ashbyDefinition holds the Ashby source definition of {{.Origin}},
-// written out by "restload init ashby duckdb". Edit it to change
+// written out by "restload init ashby {{.Destination}}". Edit it to change
 // what is loaded: remove resources, change request bodies, add column
 // hints such as pii: hash for personal data. The hook names in it refer to
 // Go functions that ashby.NewFromDefinition registers.
@@ -497,8 +511,8 @@ const programSource = `{{if eq .Source "ashby" -}}
 // Run it with: go run ashby_pipeline.go
 {{- else -}}
 // Command rest_pipeline loads the REST API that {{.File}} describes
-// into the DuckDB file <name>_pipeline.duckdb, into the dataset
-// <name>_data, where <name> is the definition's name.
+// into {{.Where}}, into the dataset <name>_data, where <name> is the
+// definition's name.
 //
 // The definition's secrets come from .restload/secrets.toml (under
 // [sources.<name>]) or from environment variables such as
@@ -535,7 +549,25 @@ type normalizeSettings struct {
 	// PIIHashKey keys the hash of columns whose hint sets pii: hash.
 	PIIHashKey config.Secret ` + "`config:\"pii_hash_key\"`" + `
 }
-{{if eq .Source "ashby"}}
+{{if eq .Destination "postgres"}}
+// destinationSettings are the keys under [destination.postgres].
+type destinationSettings struct {
+	Credentials config.Secret ` + "`config:\"credentials\"`" + `
+}
+{{else if eq .Destination "filesystem"}}
+// destinationSettings are the keys under [destination.filesystem].
+type destinationSettings struct {
+	BucketURL string ` + "`config:\"bucket_url\"`" + `
+	Format    string ` + "`config:\"format\"`" + `
+}
+{{else if eq .Destination "iceberg"}}
+// destinationSettings are the keys under [destination.iceberg].
+type destinationSettings struct {
+	Warehouse string ` + "`config:\"warehouse\"`" + `
+	Catalog   string ` + "`config:\"catalog\"`" + `
+}
+{{end}}
+{{- if eq .Source "ashby"}}
 // ashbySettings are the keys under [sources.ashby].
 type ashbySettings struct {
 	APIKey  config.Secret ` + "`config:\"api_key\"`" + `
@@ -553,6 +585,9 @@ func run(ctx context.Context) error {
 	known = append(known, config.Keys("normalize", normalizeSettings{})...)
 {{- if eq .Source "ashby"}}
 	known = append(known, config.Keys("sources.ashby", ashbySettings{})...)
+{{- end}}
+{{- if ne .Destination "duckdb"}}
+	known = append(known, config.Keys("destination.{{.Destination}}", destinationSettings{})...)
 {{- end}}
 	if err := conf.CheckKeys(known, "sources."); err != nil {
 		return err
@@ -606,7 +641,31 @@ func run(ctx context.Context) error {
 	defer src.Close()
 {{- end}}
 
+{{if eq .Destination "duckdb"}}
 	dest, err := duckdb.Open(name + "_pipeline.duckdb")
+{{- else}}
+	var ds destinationSettings
+	if err := conf.Decode("destination.{{.Destination}}", &ds); err != nil {
+		return err
+	}
+{{- end}}
+{{- if eq .Destination "postgres"}}
+	if ds.Credentials.Reveal() == "" {
+		return fmt.Errorf("missing PostgreSQL credentials: set credentials under [destination.postgres] in one of these places:\n  %s",
+			strings.Join(conf.Searched("destination.postgres.credentials", true), "\n  "))
+	}
+	dest, err := postgres.Open(ctx, postgres.Config{Credentials: ds.Credentials.Reveal()})
+{{- else if eq .Destination "filesystem"}}
+	if ds.BucketURL == "" {
+		ds.BucketURL = name + "_pipeline_files"
+	}
+	dest, err := filesystem.Open(filesystem.Config{BucketURL: ds.BucketURL, Format: filesystem.Format(ds.Format)})
+{{- else if eq .Destination "iceberg"}}
+	if ds.Warehouse == "" {
+		ds.Warehouse = name + "_pipeline_iceberg"
+	}
+	dest, err := iceberg.Open(ctx, iceberg.Config{Warehouse: ds.Warehouse, Catalog: ds.Catalog})
+{{- end}}
 	if err != nil {
 		return err
 	}
@@ -615,7 +674,7 @@ func run(ctx context.Context) error {
 		Name:            name + "_pipeline",
 		Dataset:         name + "_data",
 		Destination:     dest,
-		DestinationName: "duckdb",
+		DestinationName: "{{.Destination}}",
 		Logger:          logger,
 		PIIHashKey:      []byte(norm.PIIHashKey.Reveal()),
 	})

@@ -18,6 +18,7 @@ import (
 
 	"github.com/restload/restload/config"
 	"github.com/restload/restload/internal/ashbysim"
+	"github.com/restload/restload/internal/pgtest"
 	"github.com/restload/restload/source/ashby"
 	"github.com/restload/restload/source/rest"
 	"github.com/restload/restload/source/rest/gocode"
@@ -212,11 +213,11 @@ func TestInitArgs(t *testing.T) {
 		{name: "unknown source", args: []string{"salesforce", "duckdb"},
 			want: `unknown source "salesforce"; valid sources: ashby, rest`},
 		{name: "misspelt destination", args: []string{"ashby", "duckbd"},
-			want: `unknown destination "duckbd" (did you mean duckdb?); valid destinations: duckdb`},
-		{name: "planned destination", args: []string{"ashby", "postgres"},
-			want: `destination "postgres" has no starter project yet; valid destinations: duckdb`},
-		{name: "misspelt planned destination", args: []string{"rest", "iceburg"},
-			want: `unknown destination "iceburg" (did you mean iceberg?); valid destinations: duckdb`},
+			want: `unknown destination "duckbd" (did you mean duckdb?); valid destinations: duckdb, postgres, filesystem, iceberg`},
+		{name: "unknown destination", args: []string{"ashby", "snowflake"},
+			want: `unknown destination "snowflake"; valid destinations: duckdb, postgres, filesystem, iceberg`},
+		{name: "misspelt iceberg", args: []string{"rest", "iceburg"},
+			want: `unknown destination "iceburg" (did you mean iceberg?); valid destinations: duckdb, postgres, filesystem, iceberg`},
 		{name: "no destination", args: []string{"ashby"},
 			want: "init takes a source and a destination, got 1 argument(s)"},
 	}
@@ -580,5 +581,47 @@ func TestInitRestRuns(t *testing.T) {
 	}
 	if strings.Contains(out, token) {
 		t.Error("the program printed the token")
+	}
+}
+
+// TestInitEveryDestination writes the Ashby starter for each destination
+// other than DuckDB and runs it against the emulator: the load summary
+// names the destination and every candidate.
+func TestInitEveryDestination(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the starter program for three destinations")
+	}
+	const key = "starter-test-key"
+	sim := ashbysim.New(ashbysim.Config{Seed: 4, Candidates: 30, APIKeys: map[string][]string{key: nil}})
+	url, err := sim.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	want, err := sim.Count("candidate.list", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dest := range []string{"postgres", "filesystem", "iceberg"} {
+		t.Run(dest, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "myproject")
+			if _, err := execute(t, "init", "ashby", dest, "--dir", dir); err != nil {
+				t.Fatalf("init ashby %s: %v", dest, err)
+			}
+			env := prepareModule(t, dir)
+			replaceLine(t, filepath.Join(dir, ".restload", "secrets.toml"), `api_key = ""`, fmt.Sprintf("api_key = %q", key))
+			replaceLine(t, filepath.Join(dir, ".restload", "config.toml"),
+				fmt.Sprintf("# base_url = %q", ashby.DefaultBaseURL), fmt.Sprintf("base_url = %q", url))
+			if dest == "postgres" {
+				_, creds := pgtest.Start(t).CreateDB(t)
+				env = append(env, "DESTINATION__POSTGRES__CREDENTIALS="+creds)
+			}
+			out := runGo(t, dir, env, "run", "ashby_pipeline.go")
+			for _, w := range []string{"destination " + dest, fmt.Sprintf("- candidates: %d row(s)", want)} {
+				if !strings.Contains(out, w) {
+					t.Errorf("load summary lacks %q:\n%s", w, out)
+				}
+			}
+		})
 	}
 }
