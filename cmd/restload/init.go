@@ -443,10 +443,10 @@ func renderProgram(source, dest, version string, dev bool, imports []string, def
 		Source:      source,
 		Destination: dest,
 		Where:       destinationWhere[dest],
-		Origin:     "restload " + version,
-		Imports:    importBlock(imports),
-		Definition: definition,
-		File:       restDefinitionFile,
+		Origin:      "restload " + version,
+		Imports:     importBlock(imports),
+		Definition:  definition,
+		File:        restDefinitionFile,
 	}
 	if dev {
 		data.Origin = "a development build of restload"
