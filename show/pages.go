@@ -364,7 +364,12 @@ func (s *Server) console(w http.ResponseWriter, r *http.Request, src *Source) er
 	}
 	err := checkQuery(ctx, src, query)
 	if err == nil {
-		err = runQuery(ctx, src, query, func(rows *sql.Rows) error {
+		// The page shows PageSize rows, so the database computes no more
+		// than one beyond them; a checked query is one SELECT, which may
+		// stand as a subquery.
+		limited := fmt.Sprintf("SELECT * FROM (%s) AS console_result LIMIT %d",
+			strings.TrimRight(strings.TrimSpace(query), "; \t\n"), s.cfg.PageSize+1)
+		err = runQuery(ctx, src, limited, func(rows *sql.Rows) error {
 			var err error
 			d.Columns, d.Rows, d.More, err = scanRows(rows, s.cfg.PageSize)
 			return err

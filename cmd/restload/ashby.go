@@ -60,8 +60,8 @@ SOURCES__ASHBY__API_KEY.`,
 			if key == "" {
 				return &usageError{errors.New("missing API key: pass --api-key or set " + envAshbyAPIKey)}
 			}
-			if f.candidates < 0 {
-				return &usageError{fmt.Errorf("invalid --candidates %d: use 0 or more", f.candidates)}
+			if f.candidates < 1 {
+				return &usageError{fmt.Errorf("invalid --candidates %d: use 1 or more", f.candidates)}
 			}
 			sim := ashbysim.New(ashbysim.Config{Seed: f.seed, Candidates: f.candidates, APIKeys: map[string][]string{key: nil}})
 			url, err := sim.Start(f.addr)

@@ -287,9 +287,12 @@ func goMod(module, version string, dev bool) string {
 
 const gitignore = `# Secrets stay on this machine.
 .restload/secrets.toml
-# DuckDB databases and their write-ahead logs.
+# Loaded data, which holds personal data: DuckDB databases with their
+# write-ahead logs, and the default folders of files and Iceberg tables.
 *.duckdb
 *.duckdb.wal
+*_pipeline_files/
+*_pipeline_iceberg/
 `
 
 // configTOML returns .restload/config.toml: every setting the program

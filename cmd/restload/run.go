@@ -145,8 +145,10 @@ func runAshby(cmd *cobra.Command, g *globalFlags, f *runFlags) error {
 	if err != nil {
 		return err
 	}
-	if f.demoCandidates < 0 {
-		return &usageError{fmt.Errorf("invalid --demo-candidates %d: use 0 or more", f.demoCandidates)}
+	// The emulator takes 0 as its default size, so the smallest
+	// organisation on request is one candidate.
+	if f.demoCandidates < 1 {
+		return &usageError{fmt.Errorf("invalid --demo-candidates %d: use 1 or more", f.demoCandidates)}
 	}
 	var settings ashbySettings
 	if err := conf.Decode("sources.ashby", &settings); err != nil {

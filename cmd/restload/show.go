@@ -174,6 +174,12 @@ func openShowSource(ctx context.Context, name string, conf *config.Resolver) (*s
 		if err != nil {
 			return nil, err
 		}
+		// The console must not read other files of the machine, nor let
+		// one query take the machine's memory.
+		if err := duckdb.Confine(ctx, c.DB(), showMemoryLimit); err != nil {
+			c.Close()
+			return nil, err
+		}
 		src.Destination, src.DB, src.Close = c, c.DB(), c.Close
 		return src, nil
 	case "postgres":
@@ -261,5 +267,19 @@ func viewDatabase(ctx context.Context, dest destination.Destination, rec *pipeli
 			return nil, fmt.Errorf("create the views of dataset %s: %w", rec.Dataset, err)
 		}
 	}
+	// The views read the destination's files; nothing else may be read.
+	dirs := []string{}
+	if d, ok := dest.(interface{ DataDir() string }); ok {
+		dirs = append(dirs, d.DataDir())
+	}
+	if err := duckdb.Confine(ctx, db, showMemoryLimit, dirs...); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return db, nil
 }
+
+// showMemoryLimit caps the memory of the DuckDB database behind show, so
+// that one console query cannot take the machine's memory; larger sorts
+// and joins spill to disk or fail with DuckDB's out-of-memory message.
+const showMemoryLimit = "1GB"

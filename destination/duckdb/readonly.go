@@ -1,6 +1,7 @@
 package duckdb
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"path/filepath"
@@ -32,4 +33,34 @@ func OpenReadOnly(path string) (*Client, error) {
 		return nil, openError(abs, err)
 	}
 	return c, nil
+}
+
+// Confine limits a DuckDB database that serves ad hoc queries, such as a
+// web console: it may use at most memoryLimit (DuckDB's syntax, like
+// "1GB"; empty keeps DuckDB's default) and read no files but those under
+// dirs, so that a query cannot read the machine's other files. The
+// settings apply to the whole database and cannot be lifted afterwards.
+func Confine(ctx context.Context, db *sql.DB, memoryLimit string, dirs ...string) error {
+	if memoryLimit != "" {
+		if _, err := db.ExecContext(ctx, "SET memory_limit = "+sqlString(memoryLimit)); err != nil {
+			return fmt.Errorf("set duckdb memory limit %s: %w", memoryLimit, err)
+		}
+	}
+	if len(dirs) > 0 {
+		quoted := make([]string, len(dirs))
+		for i, d := range dirs {
+			abs, err := filepath.Abs(d)
+			if err != nil {
+				return fmt.Errorf("confine duckdb to %s: %w", d, err)
+			}
+			quoted[i] = sqlString(abs + string(filepath.Separator))
+		}
+		if _, err := db.ExecContext(ctx, "SET allowed_directories = ["+strings.Join(quoted, ", ")+"]"); err != nil {
+			return fmt.Errorf("confine duckdb to %s: %w", strings.Join(dirs, ", "), err)
+		}
+	}
+	if _, err := db.ExecContext(ctx, "SET enable_external_access = false"); err != nil {
+		return fmt.Errorf("turn off duckdb file access: %w", err)
+	}
+	return nil
 }

@@ -213,3 +213,7 @@ var _ destination.CapabilityReporter = (*Client)(nil)
 func (c *Client) Capabilities() destination.Capabilities {
 	return destination.Capabilities{}
 }
+
+// DataDir returns the folder that holds the data files, for readers
+// that confine file access to it.
+func (c *Client) DataDir() string { return c.root }

@@ -326,3 +326,7 @@ var _ destination.CapabilityReporter = (*Client)(nil)
 func (c *Client) Capabilities() destination.Capabilities {
 	return destination.Capabilities{MergeInPlace: true}
 }
+
+// DataDir returns the warehouse folder, for readers that confine file
+// access to it.
+func (c *Client) DataDir() string { return c.dir }

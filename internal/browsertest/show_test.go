@@ -5,6 +5,9 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"io"
+	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -382,3 +385,44 @@ func waitLocation(t *testing.T, ctx context.Context, part string) string {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestShowConsoleConfined checks, over plain HTTP, that the console of
+// the real binary cannot read files outside the destination and that a
+// query computes only the rows the page shows.
+func TestShowConsoleConfined(t *testing.T) {
+	dir := t.TempDir()
+	env := loadDemo(t, dir)
+	base := startShow(t, dir, env, "ashby_pipeline")
+	secret := filepath.Join(dir, "secret.txt")
+	if err := os.WriteFile(secret, []byte("do-not-show-this"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	get := func(sql string) (int, string) {
+		t.Helper()
+		resp, err := http.Get(base + "p/ashby_pipeline/query?sql=" + url.QueryEscape(sql))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode, string(b)
+	}
+	for _, q := range []string{
+		"SELECT content FROM read_text('" + secret + "')",
+		"SELECT * FROM read_csv('" + secret + "')",
+	} {
+		code, body := get(q)
+		if code == http.StatusOK || strings.Contains(body, "do-not-show-this") {
+			t.Errorf("%s: status %d, want it refused without the file's content", q, code)
+		}
+	}
+	// A query of 10^14 rows shows its first page: computing all rows
+	// would run into the query timeout and fail.
+	code, body := get("SELECT a.range * b.range AS n FROM range(10000000) a, range(10000000) b")
+	if code != http.StatusOK || !strings.Contains(body, "<td") {
+		t.Errorf("large query: status %d, want its first page", code)
+	}
+}
