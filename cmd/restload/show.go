@@ -65,7 +65,7 @@ file that show has open cannot be loaded into until show stops.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&addr, "addr", "127.0.0.1", "address of the interface to listen on; 0.0.0.0 listens on all interfaces and makes the data readable from the network")
+	fl.StringVar(&addr, "addr", "127.0.0.1", "address of the interface to listen on, a host or host:port; 0.0.0.0 listens on all interfaces and makes the data readable from the network")
 	fl.IntVar(&port, "port", 0, "TCP port to listen on; 0 picks a free port")
 	fl.IntVar(&pageSize, "page-size", show.DefaultPageSize, "rows per table page and per console result")
 	fl.DurationVar(&timeout, "query-timeout", show.DefaultQueryTimeout, "time limit of each SQL statement, such as 30s")
@@ -105,6 +105,15 @@ func runShow(cmd *cobra.Command, g *globalFlags, o showOptions) error {
 	conf, err := loadConfig(cmd, g)
 	if err != nil {
 		return err
+	}
+	// --addr also takes host:port, as "ashby emulate --addr" does; a port
+	// there wins over --port.
+	if host, port, err := net.SplitHostPort(o.addr); err == nil {
+		p, err := strconv.Atoi(port)
+		if err != nil || p < 0 || p > 65535 {
+			return &usageError{fmt.Errorf("invalid --addr %q: give a host, or host:port with a port from 0 to 65535", o.addr)}
+		}
+		o.addr, o.port = host, p
 	}
 	loopback := o.addr == "127.0.0.1" || o.addr == "localhost" || o.addr == "::1"
 	srv, err := show.New(show.Config{
