@@ -356,6 +356,9 @@ func secretsTOML(source string) string {
 # Ashby API key, created in Ashby under Admin > API Keys, with read access
 # to the objects to load. Put it between the quotes.
 api_key = ""
+# Secret token of Ashby's webhooks, for "restload webhook serve ashby",
+# which checks every event's signature with it.
+# webhook_secret = ""
 `)
 	} else {
 		b.WriteString(`
@@ -575,6 +578,8 @@ type destinationSettings struct {
 type ashbySettings struct {
 	APIKey  config.Secret ` + "`config:\"api_key\"`" + `
 	BaseURL string        ` + "`config:\"base_url\"`" + `
+	// WebhookSecret is read by "restload webhook serve ashby", not here.
+	WebhookSecret config.Secret ` + "`config:\"webhook_secret\"`" + `
 }
 {{end}}
 func run(ctx context.Context) error {

@@ -36,6 +36,7 @@ func newRootCommand() *cobra.Command {
 	root.AddCommand(newRunCommand(g), newAshbyCommand(g), newPipelineCommand(g), newQueryCommand(g), newLintCommand(), newVersionCommand())
 	root.AddCommand(newInitCommand())
 	root.AddCommand(newShowCommand(g))
+	root.AddCommand(newWebhookCommand(g))
 	return root
 }
 

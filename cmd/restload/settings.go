@@ -11,6 +11,9 @@ import (
 type ashbySettings struct {
 	APIKey  config.Secret `config:"api_key"`
 	BaseURL string        `config:"base_url"`
+	// WebhookSecret is the secret token of Ashby's webhooks, which
+	// "restload webhook serve ashby" checks signatures with.
+	WebhookSecret config.Secret `config:"webhook_secret"`
 }
 
 // runtimeSettings are the keys under [runtime] or RUNTIME__*.
