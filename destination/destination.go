@@ -114,7 +114,7 @@ type Destination interface {
 // Capabilities describe what a destination can do, so that callers can
 // respect its limits before data reaches it and explain how it commits.
 // Every destination passes the same conformance suite whatever it
-// reports: the capabilities say how, not whether, a guarantee holds.
+// reports: the capabilities describe how a guarantee holds, not whether.
 type Capabilities struct {
 	// MaxIdentifierLength is the longest table or column name, in
 	// bytes, that the destination accepts; 0 means no limit. PostgreSQL

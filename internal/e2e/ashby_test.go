@@ -74,8 +74,8 @@ func sorted(s []string) []string {
 }
 
 // TestChildrenOnlyForChangedParents changes some candidates, applications
-// and offers, and checks that the next run asks for the children of
-// exactly those parents, and that the dataset then matches the emulator.
+// and offers, and checks that the next run requests the children of
+// exactly those parents and that the dataset then matches the emulator.
 func TestChildrenOnlyForChangedParents(t *testing.T) {
 	const key = "test-key-children"
 	sim, url := startSim(t, 31, 250, key)
@@ -190,7 +190,7 @@ func TestDeletesMarkedAfterFullRelist(t *testing.T) {
 	checkDataset(t, e, sim)
 }
 
-// TestParentNotFoundSkipped makes application.listHistory answer
+// TestParentNotFoundSkipped makes application.listHistory return
 // application_not_found for two applications: the run loads everything
 // else, warns about them, and exits cleanly.
 func TestParentNotFoundSkipped(t *testing.T) {

@@ -23,7 +23,7 @@ var _ source.Preparer = (*Source)(nil)
 // preflightAttempts bounds the tries of apiKey.info after 429 or 5xx.
 const preflightAttempts = 4
 
-// Prepare asks apiKey.info which permissions the API key has and leaves
+// Prepare reads the API key's permissions from apiKey.info and leaves
 // out of Resources, with one warning each, the resources whose endpoint
 // needs a permission the key lacks, and the children of those. A key
 // that may not call apiKey.info (it needs apiKeysRead) keeps every
@@ -35,9 +35,8 @@ func (s *Source) Prepare(ctx context.Context) error {
 	var ae *APIError
 	switch {
 	case errors.As(err, &ae) && ae.Status == http.StatusForbidden:
-		// Ashby answers 403 both to a key without apiKeysRead and to a
-		// key it does not know; the resources' own requests tell them
-		// apart.
+		// Ashby returns 403 both for a key without apiKeysRead and for an
+		// unknown key. The resources' own requests then show which it is.
 		s.logger.Warn("apiKey.info was refused, so every selected resource is tried: the API key lacks "+
 			scopeAPIKeys+" (grant it to skip unreadable resources up front) or is not a valid key", "code", ae.Code)
 		s.active, s.prepared = s.resources, true

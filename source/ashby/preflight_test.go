@@ -111,7 +111,7 @@ func TestPreflightRejectedKey(t *testing.T) {
 }
 
 // TestChildNotFoundSkipsParent reads application history for three
-// applications, the second of which Ashby no longer knows.
+// applications, the second of which no longer exists in Ashby.
 func TestChildNotFoundSkipsParent(t *testing.T) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/application.list", keyInfo(200, `{"success":true,"results":[{"id":"a1"},{"id":"a2"},{"id":"a3"}],"moreDataAvailable":false,"syncToken":"t"}`))
