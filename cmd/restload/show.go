@@ -229,7 +229,7 @@ func openPostgresReadOnly(ctx context.Context, name string, rec *pipeline.Record
 	if err != nil {
 		return nil, err
 	}
-	if c.Location() != rec.Location {
+	if samePostgres(c.Location()) != samePostgres(rec.Location) {
 		c.Close()
 		return nil, &usageError{fmt.Errorf("pipeline %q loaded to %s, but destination.postgres.credentials points to %s: set the credentials of that database",
 			name, rec.Location, c.Location())}

@@ -117,11 +117,7 @@ func checkDataset(t *testing.T, e *env, sim *ashbysim.Server, always ...string) 
 		if got != len(items) {
 			t.Errorf("%s: %d live rows, emulator has %d objects", table, got, len(items))
 		}
-		var keyCols []string
-		for _, f := range ri.PrimaryKey {
-			keyCols = append(keyCols, fmt.Sprintf("%q", schema.NormalizeIdentifier(f)))
-		}
-		distinct := count(t, db, fmt.Sprintf(`SELECT count(*) FROM (SELECT DISTINCT %s FROM %q.%q) AS k`, strings.Join(keyCols, ", "), datasetName, table))
+		distinct := distinctKeys(t, db, ri)
 		all := count(t, db, fmt.Sprintf(`SELECT count(*) FROM %q.%q`, datasetName, table))
 		if distinct != all {
 			t.Errorf("%s: %d rows but %d distinct keys", table, all, distinct)
@@ -322,6 +318,17 @@ func tableOf(req ashbysim.Request) string {
 	return ""
 }
 
+// distinctKeys counts the distinct primary keys of a resource's table.
+func distinctKeys(t *testing.T, db *sql.DB, ri ashby.ResourceInfo) int {
+	t.Helper()
+	var cols []string
+	for _, f := range ri.PrimaryKey {
+		cols = append(cols, fmt.Sprintf("%q", schema.NormalizeIdentifier(f)))
+	}
+	return count(t, db, fmt.Sprintf(`SELECT count(*) FROM (SELECT DISTINCT %s FROM %q.%q) AS k`,
+		strings.Join(cols, ", "), datasetName, ri.Name))
+}
+
 // checkCounts checks that each named resource's table holds one live row
 // per emulator object and no key twice.
 func checkCounts(t *testing.T, db *sql.DB, sim *ashbysim.Server, tables ...string) {
@@ -335,11 +342,7 @@ func checkCounts(t *testing.T, db *sql.DB, sim *ashbysim.Server, tables ...strin
 		if got := count(t, db, fmt.Sprintf(`SELECT count(*) FROM %q.%q WHERE _rl_deleted_at IS NULL`, datasetName, ri.Name)); got != want {
 			t.Errorf("%s: %d live rows, want %d", ri.Name, got, want)
 		}
-		var keyCols []string
-		for _, f := range ri.PrimaryKey {
-			keyCols = append(keyCols, fmt.Sprintf("%q", schema.NormalizeIdentifier(f)))
-		}
-		if got := count(t, db, fmt.Sprintf(`SELECT count(*) FROM (SELECT DISTINCT %s FROM %q.%q) AS k`, strings.Join(keyCols, ", "), datasetName, ri.Name)); got != want {
+		if got := distinctKeys(t, db, ri); got != want {
 			t.Errorf("%s: %d distinct keys, want %d", ri.Name, got, want)
 		}
 	}
