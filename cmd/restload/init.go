@@ -425,7 +425,7 @@ func restProgram(dest, version string, dev bool) ([]byte, error) {
 type programData struct {
 	Source string
 	// Destination is duckdb, postgres, filesystem or iceberg, and Where
-	// says in words where it puts the data.
+	// describes in words where it puts the data.
 	Destination string
 	Where       string
 	// Origin names the restload that wrote the program.

@@ -24,7 +24,7 @@ const webhookSecretKey = "sources.ashby.webhook_secret"
 
 // spoolDirName is the folder, under the data folder, that holds one
 // spool per pipeline. It is outside the pipeline's working folder, which
-// "restload pipeline NAME sync" empties: events answered with 200 must
+// "restload pipeline NAME sync" empties: events acknowledged with 200 must
 // survive that.
 const spoolDirName = "webhook-spools"
 

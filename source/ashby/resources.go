@@ -182,7 +182,7 @@ var personalFields = map[string][]string{
 	"users":                     person(""),
 	"interviewer_pool_members":  person(""),
 	"interviewer_pool_trainees": person(""),
-	// Survey answers are the candidate's own words.
+	// Survey responses are the candidate's own words.
 	"survey_submissions_candidate_experience": {"submittedValues"},
 	"survey_submissions_questionnaire":        {"submittedValues"},
 }

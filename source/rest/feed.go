@@ -45,7 +45,7 @@ func (f *feed) begin(state json.RawMessage) (*spool, error) {
 	return sp, nil
 }
 
-// finish ends the recording with the parent's outcome; complete tells
+// finish ends the recording with the parent's outcome. complete reports
 // whether its listing held every object.
 func (f *feed) finish(end json.RawMessage, complete bool, extractErr error) error {
 	f.mu.Lock()
@@ -61,7 +61,7 @@ func (f *feed) finish(end json.RawMessage, complete bool, extractErr error) erro
 
 // wait returns the recording of the parent's run in progress or done. ok
 // is false when the parent did not start in this run or failed; complete
-// tells whether the parent's listing held every object.
+// reports whether the parent's listing held every object.
 func (f *feed) wait(ctx context.Context) (sp *spool, start, end json.RawMessage, complete, ok bool) {
 	f.mu.Lock()
 	started, done := f.started, f.done
