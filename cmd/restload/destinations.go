@@ -22,6 +22,29 @@ import (
 // destinationKinds lists the values of --destination.
 var destinationKinds = []string{"duckdb", "postgres", "filesystem", "iceberg"}
 
+// duckdbSettings are the keys under [destination.duckdb] or
+// DESTINATION__DUCKDB__*.
+type duckdbSettings struct {
+	// MemoryLimit caps DuckDB's memory during a load, such as 512MB;
+	// empty means duckdb.DefaultMemoryLimit.
+	MemoryLimit string `config:"memory_limit"`
+	// TempDirectory is where DuckDB spills what exceeds the limit; empty
+	// means <pipeline>.duckdb.tmp beside the database.
+	TempDirectory string `config:"temp_directory"`
+}
+
+// duckdbOptions reads the DuckDB settings; without a configuration the
+// defaults apply.
+func duckdbOptions(conf *config.Resolver) (duckdb.Options, error) {
+	var s duckdbSettings
+	if conf != nil {
+		if err := conf.Decode("destination.duckdb", &s); err != nil {
+			return duckdb.Options{}, &usageError{err}
+		}
+	}
+	return duckdb.Options{MemoryLimit: s.MemoryLimit, TempDirectory: s.TempDirectory}, nil
+}
+
 // postgresSettings are the keys under [destination.postgres] or
 // DESTINATION__POSTGRES__*.
 type postgresSettings struct {
@@ -54,7 +77,8 @@ type icebergSettings struct {
 
 // destinationKeys lists the configuration keys of the destinations.
 func destinationKeys() []string {
-	keys := config.Keys("destination.postgres", postgresSettings{})
+	keys := config.Keys("destination.duckdb", duckdbSettings{})
+	keys = append(keys, config.Keys("destination.postgres", postgresSettings{})...)
 	keys = append(keys, config.Keys("destination.filesystem", filesystemSettings{})...)
 	return append(keys, config.Keys("destination.iceberg", icebergSettings{})...)
 }
@@ -156,8 +180,22 @@ func openDestination(ctx context.Context, kind, pipelineName string, conf *confi
 		if err != nil {
 			return nil, fmt.Errorf("resolve database path: %w", err)
 		}
-		return duckdb.Open(path)
+		opts, err := duckdbOptions(conf)
+		if err != nil {
+			return nil, err
+		}
+		return openDuckDB(path, opts)
 	}
+}
+
+// openDuckDB opens the database file at path; a memory limit that DuckDB
+// refuses is a usage error that names the setting.
+func openDuckDB(path string, opts duckdb.Options) (*duckdb.Client, error) {
+	c, err := duckdb.OpenWith(path, opts)
+	if err != nil && opts.MemoryLimit != "" && strings.Contains(err.Error(), "memory limit") {
+		return nil, &usageError{fmt.Errorf("%w (destination.duckdb.memory_limit)", err)}
+	}
+	return c, err
 }
 
 // reopenDestination opens the destination that a pipeline's record
@@ -175,7 +213,11 @@ func reopenDestination(ctx context.Context, name string, rec *pipeline.Record, c
 		if _, err := os.Stat(path); err != nil {
 			return nil, &usageError{fmt.Errorf("database of pipeline %q not found at %s: it was moved or deleted", name, path)}
 		}
-		return duckdb.Open(path)
+		opts, err := duckdbOptions(conf)
+		if err != nil {
+			return nil, err
+		}
+		return openDuckDB(path, opts)
 	case "postgres":
 		if conf == nil {
 			return nil, errors.New("no configuration to read the PostgreSQL credentials from")

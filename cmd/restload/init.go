@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/restload/restload/config"
+	"github.com/restload/restload/destination/duckdb"
 	"github.com/restload/restload/source/ashby"
 	"github.com/restload/restload/source/rest/gocode"
 )
@@ -314,6 +315,14 @@ func configTOML(source string) string {
 `)
 	}
 	b.WriteString(`
+[destination.duckdb]
+# Memory that DuckDB may use while it loads, such as "1GB"; beyond it,
+# DuckDB spills to temp_directory. restload run reads these two keys.
+# memory_limit = "` + duckdb.DefaultMemoryLimit + `"
+# Folder for what exceeds the limit; the default is <pipeline>.duckdb.tmp
+# beside the database.
+# temp_directory = ""
+
 [destination.filesystem]
 # Folder (a path or file:// URL) that --destination filesystem writes to,
 # one folder per dataset; the default is <pipeline>_files here.

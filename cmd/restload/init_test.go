@@ -29,7 +29,7 @@ var updateInit = flag.Bool("update-init", false, "rewrite the golden files under
 // execute runs restload with args and returns its standard output.
 func execute(t *testing.T, args ...string) (string, error) {
 	t.Helper()
-	root := newRootCommand()
+	root, _ := newRootCommand()
 	var out, errOut bytes.Buffer
 	root.SetOut(&out)
 	root.SetErr(&errOut)

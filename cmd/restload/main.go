@@ -30,9 +30,14 @@ func main() {
 }
 
 func run(ctx context.Context, args []string) int {
-	root := newRootCommand()
+	root, g := newRootCommand()
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
+	if g.stopProfile != nil {
+		if perr := g.stopProfile(); perr != nil && err == nil {
+			err = perr
+		}
+	}
 	if err == nil {
 		return exitOK
 	}

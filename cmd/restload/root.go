@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"runtime/pprof"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -17,11 +19,15 @@ var version = "dev"
 
 // globalFlags are the flags every command takes.
 type globalFlags struct {
-	logLevel  string
-	logFormat string
+	logLevel   string
+	logFormat  string
+	cpuProfile string
+	// stopProfile ends the CPU profile that --cpu-profile started; nil
+	// when none runs.
+	stopProfile func() error
 }
 
-func newRootCommand() *cobra.Command {
+func newRootCommand() (*cobra.Command, *globalFlags) {
 	g := &globalFlags{}
 	root := &cobra.Command{
 		Use:           "restload",
@@ -32,12 +38,37 @@ func newRootCommand() *cobra.Command {
 	}
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "warn", "log level on standard error: debug, info, warn or error")
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
+	root.PersistentFlags().StringVar(&g.cpuProfile, "cpu-profile", "", "write a Go CPU profile of the command to this file, for go tool pprof")
+	root.PersistentPreRunE = func(*cobra.Command, []string) error { return g.startProfile() }
 	root.SetFlagErrorFunc(flagError)
 	root.AddCommand(newRunCommand(g), newAshbyCommand(g), newPipelineCommand(g), newQueryCommand(g), newLintCommand(), newVersionCommand())
 	root.AddCommand(newInitCommand())
 	root.AddCommand(newShowCommand(g))
 	root.AddCommand(newWebhookCommand(g))
-	return root
+	return root, g
+}
+
+// startProfile starts the CPU profile that --cpu-profile asks for.
+func (g *globalFlags) startProfile() error {
+	if g.cpuProfile == "" {
+		return nil
+	}
+	f, err := os.OpenFile(g.cpuProfile, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return &usageError{fmt.Errorf("create CPU profile (--cpu-profile): %w", err)}
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return fmt.Errorf("start CPU profile: %w", err)
+	}
+	g.stopProfile = func() error {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("write CPU profile %s: %w", g.cpuProfile, err)
+		}
+		return nil
+	}
+	return nil
 }
 
 // logger builds the logger the flags ask for, writing to w.

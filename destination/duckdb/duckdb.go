@@ -48,6 +48,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -82,10 +83,37 @@ type Client struct {
 	beforeCommit func()
 }
 
+// DefaultMemoryLimit is the memory that DuckDB may use for a load unless
+// Options.MemoryLimit says otherwise. A package loads in one
+// transaction, so without a limit DuckDB keeps the whole package in
+// memory, which grows with the size of the organisation; under the limit
+// it spills to its temporary folder instead. Queries of a pipeline this
+// size run well within it.
+const DefaultMemoryLimit = "256MB"
+
+// Options tune how Open opens a database.
+type Options struct {
+	// MemoryLimit caps the memory of DuckDB's buffer manager, in DuckDB's
+	// notation: "512MB", "2GB". Empty means DefaultMemoryLimit. DuckDB
+	// allocates some memory outside the buffer manager, so a process
+	// uses somewhat more.
+	MemoryLimit string
+	// TempDirectory is the folder where DuckDB writes what exceeds the
+	// limit. Empty means "<database file>.tmp" beside the file, DuckDB's
+	// own default.
+	TempDirectory string
+}
+
 // Open opens the DuckDB database file at path, creating it if it does not
-// exist. Extension autoinstall and autoload are switched off, so DuckDB
-// makes no network requests.
+// exist, with the default Options.
 func Open(path string) (*Client, error) {
+	return OpenWith(path, Options{})
+}
+
+// OpenWith opens the DuckDB database file at path, creating it if it does
+// not exist. Extension autoinstall and autoload are switched off, so
+// DuckDB makes no network requests.
+func OpenWith(path string, opts Options) (*Client, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("open duckdb %q: %w", path, err)
@@ -95,15 +123,30 @@ func Open(path string) (*Client, error) {
 	if strings.ContainsAny(abs, "?#") {
 		return nil, fmt.Errorf("open duckdb %q: path contains '?' or '#', which the driver cannot open; choose another path", abs)
 	}
-	dsn := abs + "?" + offlineSettings[0] + "=false&" + offlineSettings[1] + "=false"
-	db, err := sql.Open("duckdb", dsn)
+	settings := url.Values{}
+	for _, name := range offlineSettings {
+		settings.Set(name, "false")
+	}
+	limit := opts.MemoryLimit
+	if limit == "" {
+		limit = DefaultMemoryLimit
+	}
+	settings.Set("memory_limit", limit)
+	if opts.TempDirectory != "" {
+		dir, err := filepath.Abs(opts.TempDirectory)
+		if err != nil {
+			return nil, fmt.Errorf("open duckdb %q: temporary folder %q: %w", abs, opts.TempDirectory, err)
+		}
+		settings.Set("temp_directory", dir)
+	}
+	db, err := sql.Open("duckdb", abs+"?"+settings.Encode())
 	if err != nil {
-		return nil, openError(abs, err)
+		return nil, openError(abs, opts, err)
 	}
 	c := &Client{db: db, path: abs}
 	if err := c.checkOffline(); err != nil {
 		db.Close()
-		return nil, openError(abs, err)
+		return nil, openError(abs, opts, err)
 	}
 	return c, nil
 }
@@ -131,9 +174,13 @@ func OpenMemory() (*sql.DB, error) {
 // openError wraps an error of opening the file at path. DuckDB lets one
 // process open a file for writing at a time, and its own message names
 // the other process but not what to do.
-func openError(path string, err error) error {
-	if strings.Contains(err.Error(), "Could not set lock on file") {
+func openError(path string, opts Options, err error) error {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "Could not set lock on file"):
 		return fmt.Errorf("open duckdb %q: the file is in use by another process (another restload run, or a DuckDB client that has it open); wait for it or close it, then run again: %w", path, err)
+	case opts.MemoryLimit != "" && strings.Contains(msg, "memory"):
+		return fmt.Errorf("open duckdb %q: memory limit %q: use a size such as 512MB or 2GB: %w", path, opts.MemoryLimit, err)
 	}
 	return fmt.Errorf("open duckdb %q: %w", path, err)
 }

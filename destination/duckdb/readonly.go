@@ -25,12 +25,12 @@ func OpenReadOnly(path string) (*Client, error) {
 	dsn := abs + "?access_mode=READ_ONLY&" + offlineSettings[0] + "=false&" + offlineSettings[1] + "=false"
 	db, err := sql.Open("duckdb", dsn)
 	if err != nil {
-		return nil, openError(abs, err)
+		return nil, openError(abs, Options{}, err)
 	}
 	c := &Client{db: db, path: abs}
 	if err := c.checkOffline(); err != nil {
 		db.Close()
-		return nil, openError(abs, err)
+		return nil, openError(abs, Options{}, err)
 	}
 	return c, nil
 }
