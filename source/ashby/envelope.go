@@ -8,8 +8,19 @@ import (
 	"path"
 	"strings"
 
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+
 	"github.com/restload/restload/source/rest"
 )
+
+// envelopeOptions decode the envelope as leniently as encoding/json does:
+// member names in any case, duplicate names and invalid UTF-8 accepted.
+var envelopeOptions = []jsonv2.Options{
+	jsonv2.MatchCaseInsensitiveNames(true),
+	jsontext.AllowDuplicateNames(true),
+	jsontext.AllowInvalidUTF8(true),
+}
 
 // APIError is an error that Ashby reported: a body with success false, or
 // an HTTP status that is not retried.
@@ -99,8 +110,12 @@ func checkEnvelope(resp *rest.Response) error {
 		}
 		return ae
 	}
+	// Every page passes through here, and a page can be megabytes of
+	// items around these few members: the v2 decoder skips the items
+	// several times faster than encoding/json. Its options match
+	// encoding/json's leniency.
 	var env envelope
-	if err := json.Unmarshal(resp.Body, &env); err != nil {
+	if err := jsonv2.Unmarshal(resp.Body, &env, envelopeOptions...); err != nil {
 		return fmt.Errorf("ashby %s: response is not the JSON envelope (%v): %q", endpoint, err, snippet(resp.Body))
 	}
 	if !env.Success {

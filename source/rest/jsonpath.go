@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // jsonPath is a compiled JSONPath expression of the subset that data
@@ -216,8 +218,8 @@ func (st pathStep) apply(n json.RawMessage, out []json.RawMessage) ([]json.RawMe
 		if !isArray(n) {
 			return out, nil
 		}
-		var elems []json.RawMessage
-		if err := json.Unmarshal(n, &elems); err != nil {
+		elems, err := arrayElements(n, nil)
+		if err != nil {
 			return nil, err
 		}
 		i := st.index
@@ -269,11 +271,7 @@ func (st pathStep) descend(n json.RawMessage, out []json.RawMessage) ([]json.Raw
 func appendChildren(n json.RawMessage, out []json.RawMessage) ([]json.RawMessage, error) {
 	switch {
 	case isArray(n):
-		var elems []json.RawMessage
-		if err := json.Unmarshal(n, &elems); err != nil {
-			return nil, err
-		}
-		return append(out, elems...), nil
+		return arrayElements(n, out)
 	case isObject(n):
 		return out, eachMember(n, func(_ string, v json.RawMessage) error {
 			out = append(out, v)
@@ -283,35 +281,90 @@ func appendChildren(n json.RawMessage, out []json.RawMessage) ([]json.RawMessage
 	return out, nil
 }
 
-// eachMember calls fn for each member of the JSON object n in document
-// order.
-func eachMember(n json.RawMessage, fn func(key string, value json.RawMessage) error) error {
-	dec := json.NewDecoder(bytes.NewReader(n))
-	if _, err := dec.Token(); err != nil {
-		return err
+// scanOptions make the scanner as lenient as encoding/json: APIs send
+// duplicate member names and invalid UTF-8 now and then, and rejecting a
+// whole page for them would stop a load that the values themselves do not
+// concern.
+var scanOptions = []jsontext.Options{jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true)}
+
+// newScanner returns a decoder that reads n in place. A decoder over a
+// bytes.Buffer reads the buffer's bytes without copying them.
+func newScanner(n []byte) *jsontext.Decoder {
+	return jsontext.NewDecoder(bytes.NewBuffer(n), scanOptions...)
+}
+
+// readValue reads the next value of dec and returns it as a slice of n,
+// the decoder's input, so that the value outlives the decoder's buffer.
+func readValue(dec *jsontext.Decoder, n []byte) (json.RawMessage, error) {
+	v, err := dec.ReadValue()
+	if err != nil {
+		return nil, err
 	}
-	for dec.More() {
-		tok, err := dec.Token()
+	end := int(dec.InputOffset())
+	return json.RawMessage(n[end-len(v) : end : end]), nil
+}
+
+// arrayElements appends the elements of the JSON array n to out, each a
+// slice of n. It fails when n is not a valid array.
+func arrayElements(n json.RawMessage, out []json.RawMessage) ([]json.RawMessage, error) {
+	dec := newScanner(n)
+	if tok, err := dec.ReadToken(); err != nil {
+		return nil, err
+	} else if tok.Kind() != '[' {
+		return nil, fmt.Errorf("invalid JSON: %s where a list should start", tok.Kind())
+	}
+	for dec.PeekKind() != ']' {
+		v, err := readValue(dec, n)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	if _, err := dec.ReadToken(); err != nil {
+		return nil, err
+	}
+	if err := scanEnd(dec); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// eachMember calls fn for each member of the JSON object n in document
+// order, with values that are slices of n.
+func eachMember(n json.RawMessage, fn func(key string, value json.RawMessage) error) error {
+	dec := newScanner(n)
+	if tok, err := dec.ReadToken(); err != nil {
+		return err
+	} else if tok.Kind() != '{' {
+		return fmt.Errorf("invalid JSON: %s where an object should start", tok.Kind())
+	}
+	for dec.PeekKind() != '}' {
+		tok, err := dec.ReadToken()
 		if err != nil {
 			return err
 		}
-		key, ok := tok.(string)
-		if !ok {
-			return fmt.Errorf("object key is %T, not a string", tok)
-		}
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
+		key := tok.String()
+		v, err := readValue(dec, n)
+		if err != nil {
 			return err
 		}
 		if err := fn(key, v); err != nil {
 			return err
 		}
 	}
-	if _, err := dec.Token(); err != nil {
+	if _, err := dec.ReadToken(); err != nil {
 		return err
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return errors.New("invalid JSON: data after the object")
+	return scanEnd(dec)
+}
+
+// scanEnd fails unless dec has nothing but white space left.
+func scanEnd(dec *jsontext.Decoder) error {
+	if _, err := dec.ReadToken(); err != io.EOF {
+		if err == nil {
+			return errors.New("invalid JSON: data after the value")
+		}
+		return err
 	}
 	return nil
 }

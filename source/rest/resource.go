@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/go-json-experiment/json/jsontext"
+
 	"github.com/restload/restload/schema"
 	"github.com/restload/restload/source"
 )
@@ -351,7 +353,7 @@ func (r *resource) chain(ctx context.Context, rec map[string]json.RawMessage, ru
 		}
 		listing.Pages++
 		listing.Last = resp
-		if !json.Valid(resp.Body) {
+		if !jsontext.Value(resp.Body).IsValid(scanOptions...) {
 			return r.src.client.responseError(resp, "response is not JSON")
 		}
 		items, err := r.items(resp)
@@ -525,8 +527,8 @@ func (r *resource) items(resp *Response) ([]json.RawMessage, error) {
 	case isNull(v):
 		return nil, nil
 	case isArray(v):
-		var items []json.RawMessage
-		if err := json.Unmarshal(v, &items); err != nil {
+		items, err := arrayElements(v, nil)
+		if err != nil {
 			return nil, r.src.client.responseError(resp, "items are not a JSON list: "+err.Error())
 		}
 		return items, nil
