@@ -68,6 +68,18 @@ type Package struct {
 	// whose primary key the package lacks get _rl_deleted_at set to
 	// CreatedAt, unless it is set already; rows in the package are live.
 	Complete []string
+	// Deletes lists files of primary keys of objects that the source
+	// reported deleted. Each Job names a root table of Schema, or the
+	// resource of one as Tables may, and each line of its file is a JSON
+	// object with every primary key column of that table, values encoded
+	// as in job files. The stored row of each
+	// key gets _rl_deleted_at set to CreatedAt, unless it is set already.
+	// Deletes apply after the package's rows are written, so a key that
+	// the package both writes and deletes ends deleted. A key without a
+	// stored row changes nothing, and a later package that writes the key
+	// again makes its row live. A table without SoftDelete (and so
+	// without the _rl_deleted_at column) fails the load.
+	Deletes []Job
 	// State is the pipeline state after this package, stored in the same
 	// transaction as the rows. Nil leaves the stored state unchanged.
 	State json.RawMessage

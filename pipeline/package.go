@@ -70,6 +70,12 @@ type ExtractedResource struct {
 	// resource (source.MarkComplete), so that loading marks the stored
 	// rows it lacks as deleted.
 	Complete bool `json:"complete,omitempty"`
+	// Deleted counts the keys that the extract reported deleted
+	// (source.MarkDeleted), and DeletedFile is the file that holds them,
+	// relative to the package folder: one JSON array of key values per
+	// line. Loading marks the stored rows of those keys deleted.
+	Deleted     int64  `json:"deleted,omitempty"`
+	DeletedFile string `json:"deleted_file,omitempty"`
 }
 
 // FailedResource names a resource whose extract failed and why.

@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,6 +10,8 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/restload/restload/destination"
 	"github.com/restload/restload/normalize"
@@ -126,7 +127,7 @@ func (p *Pipeline) extractResource(ctx context.Context, dir, srcName string, r s
 	}
 	res := &ExtractedResource{Name: r.Name(), Hints: r.Hints(), File: rel}
 	w := bufio.NewWriterSize(f, 1<<20)
-	var line bytes.Buffer
+	var line []byte
 	logger := p.logger.With("resource", r.Name())
 	started := time.Now()
 	progress := p.cfg.Progress
@@ -134,14 +135,15 @@ func (p *Pipeline) extractResource(ctx context.Context, dir, srcName string, r s
 	emit := func(items []json.RawMessage) error {
 		res.Pages++
 		for _, it := range items {
-			line.Reset()
 			// Items may span lines as the API sent them; one line per item
 			// keeps the file splittable and the normalizer simple.
-			if err := json.Compact(&line, it); err != nil {
+			line = append(line[:0], it...)
+			v := jsontext.Value(line)
+			if err := v.Compact(); err != nil {
 				return fmt.Errorf("item %d of page %d is not valid JSON: %w", res.Items+1, res.Pages, err)
 			}
-			line.WriteByte('\n')
-			if _, err := w.Write(line.Bytes()); err != nil {
+			line = append(v, '\n')
+			if _, err := w.Write(line); err != nil {
 				return fmt.Errorf("write %s: %w", path, err)
 			}
 			res.Items++
@@ -155,8 +157,13 @@ func (p *Pipeline) extractResource(ctx context.Context, dir, srcName string, r s
 		stored = nil
 	}
 	ectx, complete := source.WithCompletion(ctx)
+	deleted := newDeletedKeys(dir, r)
+	ectx = source.WithDeletions(ectx, deleted.record)
 	state, err := r.Extract(ectx, stored, emit)
 	res.Complete = err == nil && complete()
+	if err == nil {
+		err = deleted.finish(res)
+	}
 	if err == nil {
 		err = w.Flush()
 	}
@@ -169,6 +176,7 @@ func (p *Pipeline) extractResource(ctx context.Context, dir, srcName string, r s
 	progress.ResourceDone(r.Name(), res.Pages, res.Items, err)
 	if err != nil {
 		os.Remove(path)
+		deleted.discard()
 		return nil, nil, err
 	}
 	logger.Info("extracted", "items", res.Items, "pages", res.Pages, "duration", time.Since(started).Round(time.Millisecond))
@@ -287,6 +295,9 @@ func (p *Pipeline) load(ctx context.Context, dir string, m *Manifest, info *Load
 	}
 	for _, f := range m.Files {
 		pkg.Jobs = append(pkg.Jobs, destination.Job{Table: f.Table, Path: filepath.Join(dir, f.Path)})
+	}
+	if pkg.Deletes, err = p.deleteJobs(dir, m, pkg.Schema); err != nil {
+		return fmt.Errorf("convert deleted keys of package %s: %w", m.LoadID, err)
 	}
 
 	started := time.Now()

@@ -38,7 +38,9 @@ type Hints struct {
 	// SoftDelete applies to write disposition Merge: the root table gets
 	// the column _rl_deleted_at, and a load whose package lists the
 	// resource in full (see source.MarkComplete) sets it on the stored
-	// rows that the package lacks. A row that comes back is live again.
+	// rows that the package lacks, and a load sets it on the rows whose
+	// keys the resource reported deleted (see source.MarkDeleted). A row
+	// that comes back is live again.
 	SoftDelete bool `json:"soft_delete,omitempty"`
 	// Columns holds hints for single fields, keyed by their path in an
 	// item. A path names the members from the item down to the field,

@@ -123,9 +123,10 @@ const (
 	// ColumnValidTo is when a row of a history table stopped being the
 	// current version of its object; NULL while it is current.
 	ColumnValidTo = "_rl_valid_to"
-	// ColumnDeletedAt is when a complete listing of the source first
-	// lacked the object of a root row, for tables with SoftDelete; NULL
-	// while the source still returns the object.
+	// ColumnDeletedAt is when the source deleted the object of a root
+	// row, for tables with SoftDelete: the creation time of the package
+	// whose complete listing first lacked the object, or that reported
+	// its key as deleted. NULL while the object is live.
 	ColumnDeletedAt = "_rl_deleted_at"
 )
 
@@ -181,10 +182,11 @@ type Table struct {
 	// objects that the package does not contain, for sources that
 	// return every object on each run.
 	RetireAbsent bool `json:"retire_absent,omitempty" yaml:"retire_absent,omitempty"`
-	// SoftDelete makes a merge load that lists the resource in full
-	// (destination.Package.Complete) set _rl_deleted_at on the stored
-	// rows whose keys the package lacks, instead of keeping them as live
-	// or removing them.
+	// SoftDelete makes a merge load set _rl_deleted_at, instead of
+	// keeping the rows as live or removing them, on the stored rows whose
+	// keys a complete listing lacks (destination.Package.Complete) and on
+	// those whose keys the package reports deleted
+	// (destination.Package.Deletes).
 	SoftDelete bool      `json:"soft_delete,omitempty" yaml:"soft_delete,omitempty"`
 	Columns    []*Column `json:"columns" yaml:"-"`
 }

@@ -64,6 +64,7 @@ func Run(t *testing.T, h Harness) {
 		{"Types", testTypes},
 		{"Evolution", testEvolution},
 		{"SoftDelete", testSoftDelete},
+		{"DeleteByKey", testDeleteByKey},
 		{"Drop", testDrop},
 		{"StateAndSchema", testStateAndSchema},
 		{"SameLoadTwice", testSameLoadTwice},

@@ -112,6 +112,9 @@ func (l *loader) run(ctx context.Context) error {
 			return err
 		}
 	}
+	if err := l.markDeletedKeys(ctx); err != nil {
+		return err
+	}
 	if err := l.storeState(ctx); err != nil {
 		return err
 	}

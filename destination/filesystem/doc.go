@@ -7,14 +7,15 @@
 //
 // Under the bucket folder each dataset has its own folder:
 //
-//	<bucket>/<dataset>/<table>/<load_id>.<file_id>.<ext>   data files
-//	<bucket>/<dataset>/_rl_version/<hash>.json             schema versions
-//	<bucket>/<dataset>/_rl_pipeline_state/<load_id>.json   pipeline state
-//	<bucket>/<dataset>/_rl_loads/<load_id>.json            load records
+//	<bucket>/<dataset>/<table>/<load_id>.<file_id>.<ext>       data files
+//	<bucket>/<dataset>/_rl_version/<hash>.json                 schema versions
+//	<bucket>/<dataset>/_rl_pipeline_state/<load_id>.json       pipeline state
+//	<bucket>/<dataset>/_rl_loads/<load_id>.json                load records
+//	<bucket>/<dataset>/_rl_deleted/<load_id>.<file_id>.<ext>   deleted keys
 //
-// A load writes and syncs its data, state and schema files first and its
-// load record last, by renaming a synced temporary file. The record is
-// the commit point: a data or state file whose load id has no record
+// A load writes and syncs its data, key, state and schema files first and
+// its load record last, by renaming a synced temporary file. The record is
+// the commit point: a data, key or state file whose load id has no record
 // belongs to a load that did not finish. Readers ignore such files, and
 // the next Load deletes them before it writes anything. One process at a
 // time may load into a dataset.
@@ -49,9 +50,12 @@
 //     instead of keeping its first one. A merge table without primary or
 //     merge key is appended to.
 //   - soft delete: the record lists the root tables that the package
-//     listed in full (Package.Complete). The _rl_deleted_at of a current
-//     row is the creation time of the first complete load after the
-//     row's own load, or NULL when there is none.
+//     listed in full (Package.Complete), and the key files of its
+//     Package.Deletes, which hold the primary key columns and
+//     _rl_load_id. The _rl_deleted_at of a current row is the earliest
+//     creation time of two kinds of loads: the complete loads after the
+//     row's own load, and the loads from the row's own on whose key
+//     files hold the row's key. It is NULL when there is no such load.
 //   - history: every load writes its rows with _rl_valid_from set to the
 //     package's creation time. Per primary key and load the row that
 //     merge would keep counts. With retire_absent, the record lists the

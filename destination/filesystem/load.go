@@ -59,6 +59,9 @@ func checkPackage(p *destination.Package) error {
 			return fmt.Errorf("load package %s: table %s starts with %s, which this destination keeps for its own folders; rename the table", p.LoadID, t.Name, schema.SystemPrefix)
 		}
 	}
+	if err := checkDeletes(p); err != nil {
+		return fmt.Errorf("load package %s: %w", p.LoadID, err)
+	}
 	return nil
 }
 
@@ -91,6 +94,9 @@ func (c *Client) load(ctx context.Context, p *destination.Package) error {
 	}
 
 	if err := c.writeJobs(ctx, dir, p, created, rec); err != nil {
+		return err
+	}
+	if err := c.writeDeletes(ctx, dir, p, rec); err != nil {
 		return err
 	}
 	if err := writeSchema(dir, p.Schema); err != nil {

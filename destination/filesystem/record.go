@@ -35,6 +35,9 @@ type record struct {
 	// Complete lists the root tables that the package listed in full.
 	Complete []string   `json:"complete,omitempty"`
 	Files    []dataFile `json:"files"`
+	// Deleted lists the key files of the load in the folder _rl_deleted:
+	// the keys of the rows that the load marked deleted, per root table.
+	Deleted []dataFile `json:"deleted,omitempty"`
 }
 
 // dataFile is one data file of a load.

@@ -17,6 +17,8 @@ const (
 	viewLoad = "__rl_load"
 	viewSeq  = "__rl_seq"
 	viewHD   = "__rl_hd"
+	// viewCurrent is the alias of the current rows of a merge table.
+	viewCurrent = "__rl_cur"
 )
 
 // Views returns DuckDB statements that create a schema named after the
@@ -120,11 +122,11 @@ func viewQuery(dir, dataset string, records []*record, s *schema.Schema, t *sche
 	case root.WriteDisposition == schema.History:
 		return historyQuery(records, t, src, names)
 	}
-	return mergeQuery(records, t, src, names)
+	return mergeQuery(dir, records, t, src, names)
 }
 
 // mergeQuery returns the current rows of a merge root table.
-func mergeQuery(records []*record, t *schema.Table, src string, names []string) (string, error) {
+func mergeQuery(dir string, records []*record, t *schema.Table, src string, names []string) (string, error) {
 	pk, mk := t.PrimaryKey(), mergeKey(t)
 	var b strings.Builder
 	fmt.Fprintf(&b, "SELECT * FROM (SELECT *")
@@ -145,28 +147,14 @@ func mergeQuery(records []*record, t *schema.Table, src string, names []string) 
 	cols := slices.Clone(names)
 	if t.SoftDelete && t.Column(schema.ColumnDeletedAt) != nil {
 		if i := slices.Index(names, ident(schema.ColumnDeletedAt)); i >= 0 {
-			cols[i] = deletedAtExpr(records, t) + " AS " + ident(schema.ColumnDeletedAt)
+			expr, err := deletedAtExpr(dir, records, t, viewCurrent)
+			if err != nil {
+				return "", err
+			}
+			cols[i] = expr + " AS " + ident(schema.ColumnDeletedAt)
 		}
 	}
-	return fmt.Sprintf("SELECT %s FROM (%s)", strings.Join(cols, ", "), b.String()), nil
-}
-
-// deletedAtExpr returns the _rl_deleted_at of a current row: the
-// creation time of the first load after the row's load that listed the
-// table in full.
-func deletedAtExpr(records []*record, t *schema.Table) string {
-	var values []string
-	for _, r := range records {
-		if slices.Contains(r.Complete, t.Name) {
-			values = append(values, fmt.Sprintf("(%s, TIMESTAMPTZ %s)",
-				literal(r.LoadID), literal(r.CreatedAt.UTC().Format("2006-01-02 15:04:05.999999+00"))))
-		}
-	}
-	if len(values) == 0 {
-		return "CAST(NULL AS TIMESTAMPTZ)"
-	}
-	return fmt.Sprintf("(SELECT min(c.created_at) FROM (VALUES %s) AS c(load_id, created_at) WHERE c.load_id > %s)",
-		strings.Join(values, ", "), viewLoad)
+	return fmt.Sprintf("SELECT %s FROM (%s) AS %s", strings.Join(cols, ", "), b.String(), viewCurrent), nil
 }
 
 // historyQuery returns every version of a history root table with its

@@ -21,8 +21,9 @@ import (
 
 // rootTables returns the root tables to write: those that p.Tables
 // lists (by table or resource name), then the roots of tables with
-// rows, in schema order. A listed table that the schema lacks is
-// skipped, since a contract kept it from being created.
+// rows, in schema order, then the tables of p.Deletes. A listed table
+// that the schema lacks is skipped, since a contract kept it from being
+// created.
 func rootTables(p *destination.Package, staged map[string][]row) ([]*schema.Table, error) {
 	var roots []*schema.Table
 	seen := map[string]bool{}
@@ -57,6 +58,13 @@ func rootTables(p *destination.Package, staged map[string][]row) ([]*schema.Tabl
 		root := p.Schema.Root(t.Name)
 		if root == nil {
 			return nil, fmt.Errorf("table %s has no root table in the package schema", t.Name)
+		}
+		add(root)
+	}
+	for _, job := range p.Deletes {
+		root, err := destination.DeleteTarget(p.Schema, job)
+		if err != nil {
+			return nil, err
 		}
 		add(root)
 	}
@@ -229,8 +237,8 @@ func keepLatest(t *schema.Table, pk []string, rows []row) []row {
 }
 
 // planMerge plans a merge by the root table's merge strategy and, for a
-// table with soft delete in a complete package, the marking of absent
-// objects.
+// table with soft delete, the marking of objects that a complete package
+// lacks or that p.Deletes names.
 func (l *loader) planMerge(ctx context.Context, tree []*schema.Table) error {
 	k, err := l.prepareKeyed(ctx, tree)
 	if err != nil {
@@ -277,10 +285,24 @@ func (l *loader) planMerge(ctx context.Context, tree []*schema.Table) error {
 		}
 		added = append(added, r)
 	}
-	rootWrite := &tableWrite{filter: idFilter(schema.ColumnID, removed), rows: added}
+	at := micros(l.createdAt())
+	keys := l.deleted[root.Name]
+	var rootWrite *tableWrite
 	if root.SoftDelete && l.complete(root) {
-		rootWrite = markAbsent(k, removed, added, l.rootRows(root), micros(l.createdAt()))
+		rootWrite = markAbsent(k, removed, added, l.rootRows(root), at)
+	} else {
+		// Stored rows that a deleted key marks are rewritten as well.
+		for _, r := range k.stored {
+			id, _ := r[schema.ColumnID].(string)
+			if !removed[id] && r[schema.ColumnDeletedAt] == nil && keys[keyOf(r, k.pk)] {
+				removed[id] = true
+				added = append(added, r)
+			}
+		}
+		rootWrite = &tableWrite{filter: idFilter(schema.ColumnID, removed), rows: added}
 	}
+	// Deletes apply after the package's rows, so they mark its rows too.
+	markKeys(rootWrite.rows, keys, k.pk, at)
 	l.writes[root.Name] = rootWrite
 	for _, t := range k.children {
 		var rows []row

@@ -45,7 +45,9 @@
 //     matching rows (copy-on-write) and adds the new rows in the same
 //     snapshot. Upsert keeps the stored _rl_id and relinks child rows.
 //   - soft delete, in a package that lists a resource in full, and
-//     history rewrite the root table in full.
+//     history rewrite the root table in full. The keys of
+//     Package.Deletes rewrite the root rows that they mark, in the same
+//     snapshot as the package's rows of that table.
 //
 // Tables are created with copy-on-write delete, update and merge modes,
 // so their snapshots never hold delete files.

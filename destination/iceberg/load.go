@@ -62,6 +62,9 @@ type loader struct {
 	tables map[string]*table.Table  // opened tables by name
 	writes map[string]*tableWrite   // planned writes by table name
 	evolve map[string]*schemaChange // schema changes by table name
+	// deleted holds the keys of p.Deletes (keyOf of the primary key) by
+	// root table name.
+	deleted map[string]map[string]bool
 }
 
 // Load applies p to its dataset in several Iceberg commits, because
@@ -80,7 +83,7 @@ func (c *Client) Load(ctx context.Context, p *destination.Package) error {
 	c.loadMu.Lock()
 	defer c.loadMu.Unlock()
 	l := &loader{c: c, p: p, staged: map[string][]row{}, tables: map[string]*table.Table{},
-		writes: map[string]*tableWrite{}, evolve: map[string]*schemaChange{}}
+		writes: map[string]*tableWrite{}, evolve: map[string]*schemaChange{}, deleted: map[string]map[string]bool{}}
 	if err := l.run(ctx); err != nil {
 		return fmt.Errorf("load package %s into iceberg dataset %s in %s: %w", p.LoadID, p.Dataset, c.dir, err)
 	}
@@ -115,6 +118,9 @@ func (l *loader) run(ctx context.Context) error {
 		return errors.New("the package is already loaded, so it is not applied again (HasLoad reports this before Load)")
 	}
 	if err := l.readJobs(); err != nil {
+		return err
+	}
+	if err := l.readDeletes(); err != nil {
 		return err
 	}
 	if err := l.ensureNamespace(ctx); err != nil {

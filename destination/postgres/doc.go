@@ -50,7 +50,9 @@
 //     _rl_id, inserts new ones, and replaces the child rows of each
 //     object, linked to the stored _rl_id. A merge table without keys is
 //     appended to. With soft delete, a package that lists the resource
-//     in full sets _rl_deleted_at on the stored rows it lacks.
+//     in full sets _rl_deleted_at on the stored rows it lacks, and the
+//     keys of Package.Deletes set it on their stored rows, after the
+//     package's rows are written.
 //   - history keeps every version of an object. Per primary key, a kept
 //     row whose _rl_row_hash differs from the current row's closes that
 //     row by setting _rl_valid_to. The kept row is then inserted, valid

@@ -317,3 +317,84 @@ func TestWebhookServeLoadsEvents(t *testing.T) {
 		t.Errorf("after restart webhook_events ids = %v, want %v", got, want)
 	}
 }
+
+// queryStrings returns the first column of every row of q, sorted.
+func queryStrings(t *testing.T, e *env, q string) []string {
+	t.Helper()
+	db, closeDB := e.openDB(t)
+	defer closeDB()
+	rows, err := db.Query(q)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, q)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return sorted(out)
+}
+
+// TestWebhookServeMarksDeletes deletes and merges candidates and deletes
+// offers in the emulator. Once the server has loaded their webhooks,
+// exactly those rows carry _rl_deleted_at, and every other row stays
+// live, without a full relist.
+func TestWebhookServeMarksDeletes(t *testing.T) {
+	const key = "e2e-key-deletes"
+	sim := ashbysim.New(ashbysim.Config{Seed: 11, Candidates: 60, APIKeys: map[string][]string{key: nil},
+		Webhooks: ashbysim.WebhookConfig{RetryBase: 5 * time.Millisecond}})
+	url, err := sim.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("start emulator: %v", err)
+	}
+	t.Cleanup(func() { sim.Close() })
+	e := newEnv(t)
+	runAgainst(t, e, url, key, nil, "run", "ashby", "--progress", "none")
+	before := map[string][]string{"candidates": ids(t, sim, "candidate.list"), "offers": ids(t, sim, "offer.list")}
+
+	srv := startWebhookServer(t, e, "127.0.0.1:0", "--batch-wait", "200ms")
+	if _, err := sim.AddWebhook(t.Context(), ashbysim.Webhook{URL: srv.url, Secret: webhookSecret}); err != nil {
+		t.Fatalf("add webhook (the ping must succeed): %v\n%s", err, srv.logs())
+	}
+	sim.Apply(ashbysim.Changes{DeletedCandidates: 2, MergedCandidates: 2, DeletedOffers: 2, DeletedJobPostings: 1})
+	waitDelivered(t, sim)
+	srv.stopCleanly()
+	if got, want := loadedEventIDs(t, e), deliveredIDs(sim); !slices.Equal(got, want) {
+		t.Fatalf("webhook_events ids = %v, want the delivered ids %v", got, want)
+	}
+
+	// The objects that the delete and merge events named.
+	reported := map[string][]string{
+		"candidates": sorted(append(
+			queryStrings(t, e, fmt.Sprintf(`SELECT object_id FROM %q.%q WHERE object_type = 'candidate'`, datasetName, ashby.WebhookDeletesTable)),
+			queryStrings(t, e, fmt.Sprintf(`SELECT deleted_candidate_id FROM %q.%q`, datasetName, ashby.CandidateMergesTable))...)),
+		"offers": queryStrings(t, e, fmt.Sprintf(`SELECT object_id FROM %q.%q WHERE object_type = 'offer'`, datasetName, ashby.WebhookDeletesTable)),
+	}
+	after := map[string][]string{"candidates": ids(t, sim, "candidate.list"), "offers": ids(t, sim, "offer.list")}
+	for table, n := range map[string]int{"candidates": 4, "offers": 2} {
+		if len(reported[table]) != n {
+			t.Fatalf("the webhooks reported %d deleted %s (%v), want %d", len(reported[table]), table, reported[table], n)
+		}
+		for _, id := range reported[table] {
+			if !slices.Contains(before[table], id) || slices.Contains(after[table], id) {
+				t.Errorf("reported %s %s was not deleted in the emulator", table, id)
+			}
+		}
+		if got := deletedAt(t, e, table); !slices.Equal(got, reported[table]) {
+			t.Errorf("%s marked deleted %v, want exactly the reported %v", table, got, reported[table])
+		}
+		db, closeDB := e.openDB(t)
+		live := count(t, db, fmt.Sprintf(`SELECT count(*) FROM %q.%q WHERE _rl_deleted_at IS NULL`, datasetName, table))
+		closeDB()
+		if want := len(before[table]) - n; live != want {
+			t.Errorf("%s has %d live rows, want %d: every row but the reported ones", table, live, want)
+		}
+	}
+}

@@ -46,19 +46,21 @@ const (
 //
 // Each object that an event carries goes to the table that the polling
 // source fills with it, merged by the same primary key and with the same
-// PII hints, and every event is also kept in WebhookEventsTable. Unlike
-// the polling resources, the webhook resources never mark rows deleted
-// for being absent, because a batch is never a complete listing. A
-// delete event is recorded in WebhookDeletesTable only.
-//
-// TODO: marking the row of a deleted candidate, offer or job posting with
-// _rl_deleted_at in its own table needs the destination to set that
-// column for a list of keys. Until it can, consumers join
-// WebhookDeletesTable.
+// hints, and every event is also kept in WebhookEventsTable. Unlike the
+// polling resources, the webhook resources never mark rows deleted for
+// being absent, because a batch is never a complete listing. Delete
+// events mark the object's row instead: candidateDelete sets
+// _rl_deleted_at on the candidate in candidates, offerDelete on the offer
+// in offers, jobPostingDelete on the posting in WebhookJobPostingsTable,
+// and candidateMerge on the merged-away candidate in candidates. The
+// events are also recorded in WebhookDeletesTable and
+// CandidateMergesTable.
 //
 // NOTE: events of one object are ordered only within a batch (see
 // NewWebhookSource). A delivery retried late can arrive in a later batch
 // than a newer event of the same object and then overwrites the newer row.
+// Such a delivery also makes a row live again that an earlier batch
+// marked deleted.
 type WebhookSource struct {
 	resources []source.Resource
 }
@@ -76,7 +78,10 @@ func (s *WebhookSource) Resources() []source.Resource { return s.resources }
 //
 // When a batch holds several events of one object, the object with the
 // later updatedAt is loaded. Objects without a comparable updatedAt, or
-// with equal ones, are loaded from the later-received event.
+// with equal ones, are loaded from the later-received event. An event
+// that carries an object after a delete of that object in the batch is
+// left out, because Ashby does not bring deleted objects back. A delete
+// after such an event still marks the loaded row.
 //
 // With cfg.PII set to hash, mask or drop, the rows of WebhookEventsTable
 // have no data column. A payload contains the personal data of the
@@ -117,8 +122,10 @@ func NewWebhookSource(events []webhook.Event, cfg Config) (*WebhookSource, error
 }
 
 // pollingHints returns the hints of every polling resource with the PII
-// mode applied as the polling source applies it, and with SoftDelete
-// cleared.
+// mode applied as the polling source applies it. SoftDelete stays set as
+// the polling source sets it: delete events need it, and hints that
+// differ between the two sources would change the tables' schema back
+// and forth.
 func pollingHints(mode schema.PIIMode) (map[string]schema.Hints, error) {
 	def := Definition(DefaultBaseURL)
 	if mode != "" && mode != PIIKeep {
@@ -136,9 +143,7 @@ func pollingHints(mode schema.PIIMode) (map[string]schema.Hints, error) {
 	defer src.Close()
 	out := map[string]schema.Hints{}
 	for _, r := range src.Resources() {
-		h := r.Hints()
-		h.SoftDelete = false
-		out[r.Name()] = h
+		out[r.Name()] = r.Hints()
 	}
 	postings, ok := out["job_postings"]
 	if !ok {
@@ -162,11 +167,13 @@ func recordHints(table string, columns map[string]schema.ColumnHint) schema.Hint
 	}
 }
 
-// batchResource emits the items of one table.
+// batchResource emits the items of one table and marks the objects that
+// the batch deleted.
 type batchResource struct {
-	name  string
-	hints schema.Hints
-	items []json.RawMessage
+	name    string
+	hints   schema.Hints
+	items   []json.RawMessage
+	deleted []string // ids
 }
 
 func (r *batchResource) Name() string        { return r.name }
@@ -179,14 +186,22 @@ func (r *batchResource) Extract(ctx context.Context, state json.RawMessage, emit
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := emit(r.items); err != nil {
-		return nil, err
+	if len(r.items) > 0 {
+		if err := emit(r.items); err != nil {
+			return nil, err
+		}
+	}
+	for _, id := range r.deleted {
+		if err := source.MarkDeleted(ctx, id); err != nil {
+			return nil, fmt.Errorf("mark %s %s deleted: %w", r.name, id, err)
+		}
 	}
 	return state, nil
 }
 
 // resources returns the resources of the batch: object tables in the
-// order they first appeared, then the event record tables.
+// order they first appeared, then the event record tables. A table that
+// only delete events name gets a resource without items.
 func (b *batch) resources() []source.Resource {
 	var out []source.Resource
 	for _, table := range b.order {
@@ -195,7 +210,7 @@ func (b *batch) resources() []source.Resource {
 		for _, id := range t.ids {
 			items = append(items, t.byID[id].item)
 		}
-		out = append(out, &batchResource{name: table, hints: b.hints[table], items: items})
+		out = append(out, &batchResource{name: table, hints: b.hints[table], items: items, deleted: t.deleted})
 	}
 	dataHint := map[string]schema.ColumnHint{"data": {DataType: schema.JSON}}
 	if !b.keepData {
@@ -217,10 +232,14 @@ func (b *batch) resources() []source.Resource {
 	return out
 }
 
-// objectTable holds the newest version of each object of one table.
+// objectTable holds the newest version of each object of one table,
+// and the ids of the objects that the batch deleted.
 type objectTable struct {
-	ids  []string
-	byID map[string]*object
+	ids     []string
+	byID    map[string]*object
+	deleted []string
+	// isDeleted contains the ids in deleted.
+	isDeleted map[string]bool
 }
 
 type object struct {
@@ -284,18 +303,22 @@ func (b *batch) add(i int, ev webhook.Event) error {
 	case "surveySubmit":
 		b.addSurvey(d["surveySubmission"], log)
 	case "candidateMerge":
+		deleted := idOf(d["deletedCandidate"])
 		b.record(CandidateMergesTable, map[string]any{
-			"deleted_candidate_id": idOf(d["deletedCandidate"]),
+			"deleted_candidate_id": deleted,
 			"merged_candidate_id":  idOf(d["mergedCandidate"]),
 			"webhook_action_id":    ev.ID,
 			"received_at":          received,
 		})
+		if deleted != "" {
+			b.markDeleted("candidates", deleted)
+		}
 	case "candidateDelete":
-		b.addDelete(DeletedCandidate, d["candidate"], ev.ID, received, log)
+		b.addDelete("candidates", DeletedCandidate, d["candidate"], ev.ID, received, log)
 	case "offerDelete":
-		b.addDelete(DeletedOffer, d["offer"], ev.ID, received, log)
+		b.addDelete("offers", DeletedOffer, d["offer"], ev.ID, received, log)
 	case "jobPostingDelete":
-		b.addDelete(DeletedJobPosting, d["jobPosting"], ev.ID, received, log)
+		b.addDelete(WebhookJobPostingsTable, DeletedJobPosting, d["jobPosting"], ev.ID, received, log)
 	}
 	// Other actions (interviewPlanTransition, signatureRequestUpdate,
 	// take-home assignments and actions Ashby adds later) are kept in
@@ -314,11 +337,12 @@ func (b *batch) addObject(table string, raw json.RawMessage, log *slog.Logger) {
 		log.Warn("webhook object has no id, kept in "+WebhookEventsTable+" only", "table", table)
 		return
 	}
-	t := b.objects[table]
-	if t == nil {
-		t = &objectTable{byID: map[string]*object{}}
-		b.objects[table] = t
-		b.order = append(b.order, table)
+	t := b.table(table)
+	if t.isDeleted[fields.ID] {
+		// Ashby does not bring a deleted object back, so an event that
+		// follows its delete in the batch is stale.
+		log.Debug("webhook object deleted earlier in the batch, left out", "table", table, "id", fields.ID)
+		return
 	}
 	next := &object{item: raw}
 	if ts, err := time.Parse(time.RFC3339Nano, fields.UpdatedAt); err == nil {
@@ -381,7 +405,21 @@ func (b *batch) addSurvey(raw json.RawMessage, log *slog.Logger) {
 	b.addObject(table, raw, log)
 }
 
-func (b *batch) addDelete(objectType string, raw json.RawMessage, id, received string, log *slog.Logger) {
+// table returns the objects of the named table, creating them on first
+// use.
+func (b *batch) table(name string) *objectTable {
+	t := b.objects[name]
+	if t == nil {
+		t = &objectTable{byID: map[string]*object{}, isDeleted: map[string]bool{}}
+		b.objects[name] = t
+		b.order = append(b.order, name)
+	}
+	return t
+}
+
+// addDelete records a delete event in WebhookDeletesTable and marks the
+// object deleted in table.
+func (b *batch) addDelete(table, objectType string, raw json.RawMessage, id, received string, log *slog.Logger) {
 	objectID := idOf(raw)
 	if objectID == "" {
 		log.Warn("delete event names no object id, kept in " + WebhookEventsTable + " only")
@@ -393,6 +431,18 @@ func (b *batch) addDelete(objectType string, raw json.RawMessage, id, received s
 		"webhook_action_id": id,
 		"received_at":       received,
 	})
+	b.markDeleted(table, objectID)
+}
+
+// markDeleted marks the object id of table deleted. An object that an
+// earlier event of the batch carried is still loaded, and the delete
+// then marks its row, since deletes apply after the rows of a package.
+func (b *batch) markDeleted(table, id string) {
+	t := b.table(table)
+	if !t.isDeleted[id] {
+		t.isDeleted[id] = true
+		t.deleted = append(t.deleted, id)
+	}
 }
 
 // record adds a row to one of the tables keyed by webhook_action_id. The

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -32,9 +33,27 @@ func event(t *testing.T, id, action, data string, n int) webhook.Event {
 // decoded items by resource name.
 func extracted(t *testing.T, src source.Source, state json.RawMessage) map[string][]map[string]any {
 	t.Helper()
+	items, _ := extractAll(t, src, state)
+	return items
+}
+
+// extractAll runs every resource of src with state and returns the
+// decoded items and the keys marked deleted, by resource name. Each key
+// is its values' JSON text joined by commas.
+func extractAll(t *testing.T, src source.Source, state json.RawMessage) (map[string][]map[string]any, map[string][]string) {
+	t.Helper()
 	out := map[string][]map[string]any{}
+	deleted := map[string][]string{}
 	for _, r := range src.Resources() {
-		next, err := r.Extract(context.Background(), state, func(items []json.RawMessage) error {
+		ctx := source.WithDeletions(context.Background(), func(key []json.RawMessage) error {
+			parts := make([]string, len(key))
+			for i, v := range key {
+				parts[i] = string(v)
+			}
+			deleted[r.Name()] = append(deleted[r.Name()], strings.Join(parts, ","))
+			return nil
+		})
+		next, err := r.Extract(ctx, state, func(items []json.RawMessage) error {
 			for _, it := range items {
 				var m map[string]any
 				if err := json.Unmarshal(it, &m); err != nil {
@@ -51,7 +70,7 @@ func extracted(t *testing.T, src source.Source, state json.RawMessage) map[strin
 			t.Errorf("extract %s returned state %s, want the stored state %s", r.Name(), next, state)
 		}
 	}
-	return out
+	return out, deleted
 }
 
 func newSource(t *testing.T, cfg ashby.Config, events ...webhook.Event) *ashby.WebhookSource {
@@ -140,9 +159,6 @@ func TestWebhookSourceHintsMatchPolling(t *testing.T) {
 			}
 			for _, r := range src.Resources() {
 				h := r.Hints()
-				if h.SoftDelete {
-					t.Errorf("%s: SoftDelete set; a webhook batch is no full listing", r.Name())
-				}
 				if h.WriteDisposition != schema.Merge {
 					t.Errorf("%s: write disposition %q, want merge", r.Name(), h.WriteDisposition)
 				}
@@ -156,6 +172,9 @@ func TestWebhookSourceHintsMatchPolling(t *testing.T) {
 					if !slices.Equal(h.PrimaryKey, []string{"id"}) || h.Table != ashby.WebhookJobPostingsTable {
 						t.Errorf("%s: key %v table %q, want key id", r.Name(), h.PrimaryKey, h.Table)
 					}
+					if !h.SoftDelete {
+						t.Errorf("%s: SoftDelete not set; jobPostingDelete marks its rows", r.Name())
+					}
 					continue
 				}
 				w, ok := want[r.Name()]
@@ -163,7 +182,6 @@ func TestWebhookSourceHintsMatchPolling(t *testing.T) {
 					t.Errorf("%s: no polling resource of that name", r.Name())
 					continue
 				}
-				w.SoftDelete = false
 				if !reflect.DeepEqual(h, w) {
 					t.Errorf("%s hints = %+v, want the polling hints %+v", r.Name(), h, w)
 				}
@@ -232,8 +250,23 @@ func TestWebhookSourceMergesAndDeletes(t *testing.T) {
 		event(t, "w2", "candidateDelete", `{"candidate":{"id":"c3"}}`, 2),
 		event(t, "w3", "offerDelete", `{"offer":{"id":"f1","applicationId":"a1"}}`, 3),
 		event(t, "w4", "jobPostingDelete", `{"jobPosting":{"id":"p1","jobId":"j1"}}`, 4),
+		// A second delete of c3 marks it once.
+		event(t, "w5", "candidateDelete", `{"candidate":{"id":"c3"}}`, 5),
 	)
-	got := extracted(t, src, nil)
+	got, deleted := extractAll(t, src, nil)
+	wantDeleted := map[string][]string{
+		"candidates":                  {`"c1"`, `"c3"`},
+		"offers":                      {`"f1"`},
+		ashby.WebhookJobPostingsTable: {`"p1"`},
+	}
+	if !reflect.DeepEqual(deleted, wantDeleted) {
+		t.Errorf("deleted keys = %v, want %v", deleted, wantDeleted)
+	}
+	for _, r := range src.Resources() {
+		if _, ok := wantDeleted[r.Name()]; ok && !r.Hints().SoftDelete {
+			t.Errorf("%s: SoftDelete not set, so its rows cannot be marked deleted", r.Name())
+		}
+	}
 	merges := got[ashby.CandidateMergesTable]
 	wantMerge := map[string]any{"deleted_candidate_id": "c1", "merged_candidate_id": "c2",
 		"webhook_action_id": "w1", "received_at": "2026-03-01T12:00:01Z"}
@@ -241,20 +274,53 @@ func TestWebhookSourceMergesAndDeletes(t *testing.T) {
 		t.Errorf("candidate_merges = %v, want [%v]", merges, wantMerge)
 	}
 	deletes := got[ashby.WebhookDeletesTable]
-	if g := ids(deletes, "object_type"); !slices.Equal(g, []string{"candidate", "offer", "job_posting"}) {
+	if g := ids(deletes, "object_type"); !slices.Equal(g, []string{"candidate", "offer", "job_posting", "candidate"}) {
 		t.Errorf("object types = %v", g)
 	}
-	if g := ids(deletes, "object_id"); !slices.Equal(g, []string{"c3", "f1", "p1"}) {
+	if g := ids(deletes, "object_id"); !slices.Equal(g, []string{"c3", "f1", "p1", "c3"}) {
 		t.Errorf("object ids = %v", g)
 	}
-	if g := ids(deletes, "webhook_action_id"); !slices.Equal(g, []string{"w2", "w3", "w4"}) {
+	if g := ids(deletes, "webhook_action_id"); !slices.Equal(g, []string{"w2", "w3", "w4", "w5"}) {
 		t.Errorf("webhook_action_ids = %v", g)
 	}
-	if _, ok := got["candidates"]; ok {
-		t.Error("a delete event emitted a candidates row")
+	for _, table := range []string{"candidates", "offers", ashby.WebhookJobPostingsTable} {
+		if _, ok := got[table]; ok {
+			t.Errorf("a delete event emitted a %s row", table)
+		}
 	}
-	if n := len(got[ashby.WebhookEventsTable]); n != 4 {
-		t.Errorf("webhook_events rows = %d, want 4", n)
+	if n := len(got[ashby.WebhookEventsTable]); n != 5 {
+		t.Errorf("webhook_events rows = %d, want 5", n)
+	}
+}
+
+func TestWebhookSourceDeleteOrder(t *testing.T) {
+	src := newSource(t, ashby.Config{},
+		// An upsert before the delete is loaded, and the delete marks it.
+		event(t, "w1", "offerUpdate", `{"offer":{"id":"f1","offerStatus":"Sent"}}`, 1),
+		event(t, "w2", "offerDelete", `{"offer":{"id":"f1"}}`, 2),
+		// An upsert after the delete is stale and left out.
+		event(t, "w3", "offerDelete", `{"offer":{"id":"f2"}}`, 3),
+		event(t, "w4", "offerUpdate", `{"offer":{"id":"f2","offerStatus":"Sent"}}`, 4),
+		event(t, "w5", "jobPostingDelete", `{"jobPosting":{"id":"p1"}}`, 5),
+		event(t, "w6", "jobPostingUpdate", `{"jobPosting":{"id":"p1"}}`, 6),
+		event(t, "w7", "jobPostingUpdate", `{"jobPosting":{"id":"p2"}}`, 7),
+		event(t, "w8", "offerUpdate", `{"offer":{"id":"f3"}}`, 8),
+	)
+	got, deleted := extractAll(t, src, nil)
+	if g := ids(got["offers"], "id"); !slices.Equal(g, []string{"f1", "f3"}) {
+		t.Errorf("offer ids = %v, want f1 and f3 without the stale f2", g)
+	}
+	if g := ids(got[ashby.WebhookJobPostingsTable], "id"); !slices.Equal(g, []string{"p2"}) {
+		t.Errorf("posting ids = %v, want p2 without the stale p1", g)
+	}
+	if g := deleted["offers"]; !slices.Equal(g, []string{`"f1"`, `"f2"`}) {
+		t.Errorf("deleted offers = %v, want f1 f2", g)
+	}
+	if g := deleted[ashby.WebhookJobPostingsTable]; !slices.Equal(g, []string{`"p1"`}) {
+		t.Errorf("deleted postings = %v, want p1", g)
+	}
+	if n := len(got[ashby.WebhookEventsTable]); n != 8 {
+		t.Errorf("webhook_events rows = %d, want every event", n)
 	}
 }
 
