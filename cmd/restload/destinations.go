@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"net/url"
 	"path/filepath"
 	"strings"
 
@@ -273,13 +274,25 @@ func openDataset(ctx context.Context, d destination.Destination, name, schemaNam
 	return dataset.Open(ctx, d, name, sch)
 }
 
-// samePostgres returns a PostgreSQL location with the URL scheme in one
-// spelling, since postgres:// and postgresql:// name the same server.
+// samePostgres returns a PostgreSQL location in a form that compares
+// equal for the same database: the URL scheme in one spelling, since
+// postgres:// and postgresql:// name the same server, and the parameters
+// sorted.
 func samePostgres(location string) string {
 	if rest, ok := strings.CutPrefix(location, "postgres://"); ok {
-		return "postgresql://" + rest
+		location = "postgresql://" + rest
 	}
-	return location
+	u, err := url.Parse(location)
+	if err != nil {
+		return location
+	}
+	// The session setting that show adds for a read-only connection
+	// changes the session, not the database; parameters compare in
+	// sorted order.
+	q := u.Query()
+	q.Del("default_transaction_read_only")
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // findDataset returns the dataset of dest that holds the state of the

@@ -1,10 +1,13 @@
 package rest
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -121,6 +124,12 @@ func (l *linkPager) next(resp *Response, _ int, req *pageRequest) (bool, error) 
 		if err != nil || raw == nil || isNull(raw) {
 			return false, err
 		}
+		// An object or list is not shown, since it may hold URLs with
+		// credentials in their query.
+		if t := bytes.TrimSpace(raw); isObject(t) || isArray(t) {
+			return false, fmt.Errorf("next URL at %s is an object or a list, not a URL: "+
+				"point next_url_path at the URL inside it", l.fromBody)
+		}
 		if next, err = valueText(raw); err != nil {
 			return false, fmt.Errorf("next URL at %s: %w", l.fromBody, err)
 		}
@@ -130,8 +139,18 @@ func (l *linkPager) next(resp *Response, _ int, req *pageRequest) (bool, error) 
 	if next == "" {
 		return false, nil
 	}
-	u, err := req.url.Parse(next)
+	// A relative link resolves against the URL that was sent, whose
+	// query holds the parameters too.
+	sent := *req.url
+	sent.RawQuery = req.query.Encode()
+	u, err := sent.Parse(next)
 	if err != nil {
+		// The parse error quotes the whole link, whose query may carry an
+		// API key, so only its reason is kept.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		return false, fmt.Errorf("invalid next page URL: %w", err)
 	}
 	if u.Scheme != req.url.Scheme || u.Host != req.url.Host {
@@ -140,9 +159,13 @@ func (l *linkPager) next(resp *Response, _ int, req *pageRequest) (bool, error) 
 		return false, fmt.Errorf("next page URL points to %s://%s, not to %s://%s: refusing to send credentials there",
 			u.Scheme, u.Host, req.url.Scheme, req.url.Host)
 	}
-	key := u.String()
+	// The page just read counts as seen too, so that a link back to it
+	// is not followed. A fragment is not sent and makes no other page.
+	l.seen[pageKey(&sent, req.query)] = true
+	u.Fragment, u.RawFragment = "", ""
+	key := pageKey(u, u.Query())
 	if l.seen[key] {
-		return false, errRepeated("next page URL", key)
+		return false, errRepeated("next page URL", hideQueryValues(u))
 	}
 	l.seen[key] = true
 	// The next URL carries its own query, so the configured parameters
@@ -150,6 +173,34 @@ func (l *linkPager) next(resp *Response, _ int, req *pageRequest) (bool, error) 
 	req.url = u
 	req.query = u.Query()
 	return true, nil
+}
+
+// pageKey identifies the request for u with query q, as it is sent.
+func pageKey(u *url.URL, q url.Values) string {
+	c := *u
+	c.RawQuery, c.Fragment, c.RawFragment = q.Encode(), "", ""
+	return c.String()
+}
+
+// hideQueryValues returns u as text without its user info and fragment,
+// and with each query value replaced by "…". Pagination errors show next
+// page URLs this way, because APIs often repeat the request's query, API
+// key included, in the links they return, and the pager cannot tell
+// which parameter holds a secret.
+func hideQueryValues(u *url.URL) string {
+	c := *u
+	c.User, c.Fragment, c.RawFragment = nil, "", ""
+	if c.RawQuery == "" {
+		return c.String()
+	}
+	q := c.Query()
+	names := make([]string, 0, len(q))
+	for name := range q {
+		names = append(names, url.QueryEscape(name)+"=…")
+	}
+	slices.Sort(names)
+	c.RawQuery = ""
+	return c.String() + "?" + strings.Join(names, "&")
 }
 
 // errRepeated reports a pagination token seen before, which would loop.
@@ -333,6 +384,10 @@ func (o *offsetPager) next(resp *Response, n int, req *pageRequest) (bool, error
 	if o.stopShort && int64(n) < o.limit {
 		return false, nil
 	}
+	if o.offset > math.MaxInt64-o.limit {
+		return false, fmt.Errorf("next offset %d + limit %d is past the largest 64-bit integer: lower offset or limit",
+			o.offset, o.limit)
+	}
 	o.offset += o.limit
 	if o.haveTotal && o.offset >= o.knownTotal {
 		return false, nil
@@ -382,6 +437,9 @@ func (p *pagePager) next(resp *Response, n int, req *pageRequest) (bool, error) 
 	if p.maximum > 0 && p.page >= p.maximum {
 		return false, nil
 	}
+	if p.page == math.MaxInt64 {
+		return false, errors.New("next page number is past the largest 64-bit integer: lower base_page")
+	}
 	p.page++
 	return true, setPageValue(req, p.param, p.bodyPath, p.page)
 }
@@ -425,7 +483,18 @@ func (c *cursorPager) next(resp *Response, n int, req *pageRequest) (bool, error
 	if err != nil || raw == nil || isNull(raw) || string(raw) == `""` {
 		return false, err
 	}
-	key := string(raw)
+	// A cursor repeats when the request would carry the same value: its
+	// text in the query, where "1" and 1 are the same, or its JSON value
+	// in the body, whatever the spacing, key order or escapes.
+	var key string
+	if c.bodyPath != "" {
+		key, err = canonicalJSON(raw)
+	} else {
+		key, err = valueText(raw)
+	}
+	if err != nil {
+		return false, fmt.Errorf("cursor at %s: %w", c.path, err)
+	}
 	if c.seen[key] {
 		return false, errRepeated("cursor", strings.Trim(key, `"`))
 	}
@@ -433,12 +502,22 @@ func (c *cursorPager) next(resp *Response, n int, req *pageRequest) (bool, error
 	if c.bodyPath != "" {
 		return true, setBodyPath(req.body, c.bodyPath, raw)
 	}
-	text, err := valueText(raw)
-	if err != nil {
-		return false, fmt.Errorf("cursor at %s: %w", c.path, err)
-	}
-	req.query.Set(c.param, text)
+	req.query.Set(c.param, key)
 	return true, nil
+}
+
+// canonicalJSON returns raw with its members sorted and its strings
+// escaped one way, so that equal values give equal text. Numbers keep
+// their digits.
+func canonicalJSON(raw json.RawMessage) (string, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return "", err
+	}
+	b, err := json.Marshal(v)
+	return string(b), err
 }
 
 // setPageValue sets a number as query parameter param, or in the body at
