@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/restload/restload/destination/internal/sqlload"
 	"github.com/restload/restload/schema"
 )
 
@@ -169,7 +170,7 @@ func TestSchema_storedAsYAML(t *testing.T) {
 	c := openTest(t)
 	ctx := context.Background()
 	// A dataset written before the YAML column existed.
-	if _, err := c.DB().Exec("CREATE SCHEMA " + ident(testDataset)); err != nil {
+	if _, err := c.DB().Exec("CREATE SCHEMA " + sqlload.Ident(testDataset)); err != nil {
 		t.Fatal(err)
 	}
 	old := `CREATE TABLE ` + qualified(testDataset, schema.TableVersion) + ` (version BIGINT NOT NULL,

@@ -10,9 +10,11 @@
 // Job files are read in Go with a strict JSON tokenizer and appended to
 // temporary staging tables with DuckDB's appender. The write disposition
 // of each root table then moves the staged rows into the dataset with
-// INSERT ... SELECT and DELETE statements. DuckDB's own read_json (as of
-// DuckDB 2.0.0) parses fractional numbers as doubles, which would round
-// decimal values and numbers inside JSON values, so it is not used.
+// INSERT ... SELECT, UPDATE and DELETE statements, which package
+// destination/internal/sqlload builds for DuckDB and PostgreSQL alike.
+// DuckDB's own read_json (as of DuckDB 2.0.0) parses fractional numbers
+// as doubles, which would round decimal values and numbers inside JSON
+// values, so it is not used.
 //
 // Write dispositions apply to a root table and all its child tables:
 //   - append inserts the rows.
@@ -45,19 +47,17 @@ package duckdb
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
-	"time"
 
 	// The driver registers itself as "duckdb" for database/sql.
 	_ "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/restload/restload/destination"
+	"github.com/restload/restload/destination/internal/sqlload"
 	"github.com/restload/restload/schema"
 )
 
@@ -215,84 +215,25 @@ func (c *Client) Close() error {
 
 // HasLoad reports whether the package loadID has committed in dataset.
 func (c *Client) HasLoad(ctx context.Context, dataset, loadID string) (bool, error) {
-	ok, err := c.tableExists(ctx, dataset, schema.TableLoads)
-	if err != nil || !ok {
-		return false, err
-	}
-	q := fmt.Sprintf("SELECT count(*) FROM %s WHERE load_id = ?", qualified(dataset, schema.TableLoads))
-	var n int64
-	if err := c.db.QueryRowContext(ctx, q, loadID).Scan(&n); err != nil {
-		return false, fmt.Errorf("look up load %s in dataset %s: %w", loadID, dataset, err)
-	}
-	return n > 0, nil
+	return c.reader().HasLoad(ctx, dataset, loadID)
 }
 
 // State returns the pipeline state with the highest version stored for
 // pipelineName in dataset, or nil when there is none.
 func (c *Client) State(ctx context.Context, dataset, pipelineName string) (*destination.StoredState, error) {
-	ok, err := c.tableExists(ctx, dataset, schema.TableState)
-	if err != nil || !ok {
-		return nil, err
-	}
-	q := fmt.Sprintf(`SELECT version, state::VARCHAR, created_at, %s FROM %s
-		WHERE pipeline_name = ? ORDER BY version DESC LIMIT 1`,
-		ident(schema.ColumnLoadID), qualified(dataset, schema.TableState))
-	var (
-		s     destination.StoredState
-		state string
-	)
-	err = c.db.QueryRowContext(ctx, q, pipelineName).Scan(&s.Version, &state, &s.CreatedAt, &s.LoadID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read state of pipeline %s in dataset %s: %w", pipelineName, dataset, err)
-	}
-	s.State = json.RawMessage(state)
-	s.CreatedAt = s.CreatedAt.UTC()
-	return &s, nil
+	return c.reader().State(ctx, dataset, pipelineName)
 }
 
 // Schema returns the schema most recently stored in dataset under name, or
 // nil when there is none.
 func (c *Client) Schema(ctx context.Context, dataset, name string) (*schema.Schema, error) {
-	ok, err := c.tableExists(ctx, dataset, schema.TableVersion)
-	if err != nil || !ok {
-		return nil, err
-	}
-	q := fmt.Sprintf(`SELECT schema::VARCHAR FROM %s
-		WHERE schema_name = ? ORDER BY inserted_at DESC, version DESC LIMIT 1`,
-		qualified(dataset, schema.TableVersion))
-	var text string
-	err = c.db.QueryRowContext(ctx, q, name).Scan(&text)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read schema %s in dataset %s: %w", name, dataset, err)
-	}
-	var s schema.Schema
-	if err := json.Unmarshal([]byte(text), &s); err != nil {
-		return nil, fmt.Errorf("decode schema %s stored in dataset %s: %w", name, dataset, err)
-	}
-	return &s, nil
+	return c.reader().Schema(ctx, dataset, name)
 }
 
-// tableExists reports whether dataset holds the table, so that reads of a
-// dataset that was never loaded return nothing instead of an error.
-func (c *Client) tableExists(ctx context.Context, dataset, table string) (bool, error) {
-	const q = `SELECT count(*) FROM duckdb_tables()
-		WHERE database_name = current_database() AND schema_name = ? AND table_name = ?`
-	var n int64
-	if err := c.db.QueryRowContext(ctx, q, dataset, table).Scan(&n); err != nil {
-		return false, fmt.Errorf("look up table %s in dataset %s: %w", table, dataset, err)
-	}
-	return n > 0, nil
+// reader returns the reader of the bookkeeping tables of c's datasets.
+func (c *Client) reader() sqlload.Reader {
+	return sqlload.Reader{DB: c.db, Dialect: dialect{}}
 }
-
-// now returns the current time in UTC with microsecond precision, the
-// precision of a DuckDB timestamp.
-func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
 var _ destination.CapabilityReporter = (*Client)(nil)
 

@@ -10,10 +10,14 @@ import (
 	"testing"
 
 	"github.com/restload/restload/destination"
+	"github.com/restload/restload/destination/internal/sqlload"
 	"github.com/restload/restload/schema"
 )
 
 const testDataset = "ashby_data"
+
+// qualified returns the quoted name of a table in a dataset schema.
+func qualified(dataset, table string) string { return sqlload.Qualified(dataset, table) }
 
 // openTest opens a new database file in a temporary folder.
 func openTest(t testing.TB) *Client {
@@ -184,7 +188,7 @@ func queryStrings(t testing.TB, db *sql.DB, q string, args ...any) []string {
 
 func tableExists(t testing.TB, c *Client, table string) bool {
 	t.Helper()
-	ok, err := c.tableExists(context.Background(), testDataset, table)
+	ok, err := c.reader().TableExists(context.Background(), testDataset, table)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/restload/restload/destination/internal/sqlload"
 	"github.com/restload/restload/schema"
 )
 
@@ -22,7 +23,7 @@ var systemTables = []struct{ name, columns string }{
 		state JSON NOT NULL,
 		created_at TIMESTAMPTZ NOT NULL,
 		version_hash VARCHAR,
-		` + ident(schema.ColumnLoadID) + ` VARCHAR NOT NULL`},
+		` + sqlload.Ident(schema.ColumnLoadID) + ` VARCHAR NOT NULL`},
 	{schema.TableVersion, `version BIGINT NOT NULL,
 		schema_name VARCHAR NOT NULL,
 		version_hash VARCHAR NOT NULL,
@@ -42,11 +43,11 @@ var addedSystemColumns = []struct{ table, name, typ string }{
 // Tables are created in schema order, which puts parents first. Columns
 // are never dropped or retyped.
 func migrate(ctx context.Context, conn *sql.Conn, dataset string, s *schema.Schema) error {
-	if _, err := conn.ExecContext(ctx, "CREATE SCHEMA IF NOT EXISTS "+ident(dataset)); err != nil {
+	if _, err := conn.ExecContext(ctx, "CREATE SCHEMA IF NOT EXISTS "+sqlload.Ident(dataset)); err != nil {
 		return fmt.Errorf("create schema %s: %w", dataset, err)
 	}
 	for _, t := range systemTables {
-		q := fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s (%s)", qualified(dataset, t.name), t.columns)
+		q := fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s (%s)", sqlload.Qualified(dataset, t.name), t.columns)
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("create table %s: %w", t.name, err)
 		}
@@ -59,7 +60,7 @@ func migrate(ctx context.Context, conn *sql.Conn, dataset string, s *schema.Sche
 		if existing[strings.ToLower(c.table)][c.name] {
 			continue
 		}
-		q := fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s", qualified(dataset, c.table), ident(c.name), c.typ)
+		q := fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s", sqlload.Qualified(dataset, c.table), sqlload.Ident(c.name), c.typ)
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("add column %s to table %s: %w", c.name, c.table, err)
 		}
@@ -121,12 +122,12 @@ func createTable(ctx context.Context, conn *sql.Conn, dataset string, t *schema.
 		if err != nil {
 			return fmt.Errorf("create table %s: column %s: %w", t.Name, c.Name, err)
 		}
-		defs[i] = ident(c.Name) + " " + typ
+		defs[i] = sqlload.Ident(c.Name) + " " + typ
 		if !c.Nullable {
 			defs[i] += " NOT NULL"
 		}
 	}
-	q := fmt.Sprintf("CREATE TABLE %s (%s)", qualified(dataset, t.Name), strings.Join(defs, ", "))
+	q := fmt.Sprintf("CREATE TABLE %s (%s)", sqlload.Qualified(dataset, t.Name), strings.Join(defs, ", "))
 	if _, err := conn.ExecContext(ctx, q); err != nil {
 		return fmt.Errorf("create table %s: %w", t.Name, err)
 	}
@@ -145,7 +146,7 @@ func addColumns(ctx context.Context, conn *sql.Conn, dataset string, t *schema.T
 		if err != nil {
 			return fmt.Errorf("add column %s to table %s: %w", c.Name, t.Name, err)
 		}
-		q := fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s", qualified(dataset, t.Name), ident(c.Name), typ)
+		q := fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s", sqlload.Qualified(dataset, t.Name), sqlload.Ident(c.Name), typ)
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("add column %s to table %s: %w", c.Name, t.Name, err)
 		}

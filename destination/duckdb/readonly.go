@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+
+	"github.com/restload/restload/destination/internal/sqlload"
 )
 
 // OpenReadOnly opens an existing DuckDB database file with DuckDB's
@@ -42,7 +44,7 @@ func OpenReadOnly(path string) (*Client, error) {
 // settings apply to the whole database and cannot be lifted afterwards.
 func Confine(ctx context.Context, db *sql.DB, memoryLimit string, dirs ...string) error {
 	if memoryLimit != "" {
-		if _, err := db.ExecContext(ctx, "SET memory_limit = "+sqlString(memoryLimit)); err != nil {
+		if _, err := db.ExecContext(ctx, "SET memory_limit = "+sqlload.String(memoryLimit)); err != nil {
 			return fmt.Errorf("set duckdb memory limit %s: %w", memoryLimit, err)
 		}
 	}
@@ -53,7 +55,7 @@ func Confine(ctx context.Context, db *sql.DB, memoryLimit string, dirs ...string
 			if err != nil {
 				return fmt.Errorf("confine duckdb to %s: %w", d, err)
 			}
-			quoted[i] = sqlString(abs + string(filepath.Separator))
+			quoted[i] = sqlload.String(abs + string(filepath.Separator))
 		}
 		if _, err := db.ExecContext(ctx, "SET allowed_directories = ["+strings.Join(quoted, ", ")+"]"); err != nil {
 			return fmt.Errorf("confine duckdb to %s: %w", strings.Join(dirs, ", "), err)

@@ -2,14 +2,10 @@ package duckdb
 
 import (
 	"fmt"
-	"strings"
 
+	"github.com/restload/restload/destination/internal/sqlload"
 	"github.com/restload/restload/schema"
 )
-
-// decimalScale is the number of fraction digits of the decimal type,
-// DECIMAL(38,9).
-const decimalScale = 9
 
 // sqlType returns the DuckDB type that stores a column of type t.
 func sqlType(t schema.DataType) (string, error) {
@@ -21,7 +17,7 @@ func sqlType(t schema.DataType) (string, error) {
 	case schema.Double:
 		return "DOUBLE", nil
 	case schema.Decimal:
-		return fmt.Sprintf("DECIMAL(38,%d)", decimalScale), nil
+		return fmt.Sprintf("DECIMAL(%d,%d)", sqlload.DecimalDigits, sqlload.DecimalScale), nil
 	case schema.Bool:
 		return "BOOLEAN", nil
 	case schema.Timestamp:
@@ -36,41 +32,34 @@ func sqlType(t schema.DataType) (string, error) {
 	return "", fmt.Errorf("unknown data type %q", t)
 }
 
-// ident quotes a name as a DuckDB identifier.
-func ident(name string) string {
-	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
+// dialect spells the shared load statements for DuckDB.
+type dialect struct{}
+
+func (dialect) Param(int) string { return "?" }
+
+func (dialect) JSONParam(int) string { return "?" }
+
+func (dialect) Type(t schema.DataType) (string, error) { return sqlType(t) }
+
+// CreateTempAs replaces a table of the same name, which an earlier load on
+// the same connection may have left when it failed.
+func (dialect) CreateTempAs(name, query string) (stmt, ref string) {
+	ref = tempRef(name)
+	return "CREATE OR REPLACE TEMP TABLE " + ref + " AS " + query, ref
 }
 
-// qualified returns the quoted name of a table in a dataset schema.
-func qualified(dataset, table string) string {
-	return ident(dataset) + "." + ident(table)
+// FirstPerKey numbers the rows of each key by order and keeps the first.
+func (dialect) FirstPerKey(from string, key []string, order string) string {
+	return fmt.Sprintf("SELECT * FROM %s QUALIFY row_number() OVER (PARTITION BY %s ORDER BY %s) = 1",
+		from, sqlload.ColumnList("", key), order)
 }
 
-// columnList returns the quoted names joined by commas, each prefixed with
-// prefix (a table alias and a dot, or nothing).
-func columnList(prefix string, names []string) string {
-	var b strings.Builder
-	for i, n := range names {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(prefix)
-		b.WriteString(ident(n))
-	}
-	return b.String()
+// TableExists counts the matching tables of the current database, the one
+// that a Client opens.
+func (dialect) TableExists() string {
+	return `SELECT count(*) > 0 FROM duckdb_tables()
+		WHERE database_name = current_database() AND schema_name = ? AND table_name = ?`
 }
 
-// keyMatch returns the condition that rows a and b have equal values in
-// the named columns.
-func keyMatch(a, b string, names []string) string {
-	parts := make([]string, len(names))
-	for i, n := range names {
-		parts[i] = fmt.Sprintf("%s.%s = %s.%s", a, ident(n), b, ident(n))
-	}
-	return strings.Join(parts, " AND ")
-}
-
-// sqlString returns s as a SQL string literal.
-func sqlString(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
-}
+// tempRef returns the qualified name of a temporary table.
+func tempRef(name string) string { return "temp.main." + sqlload.Ident(name) }

@@ -1,54 +1,29 @@
 package duckdb
 
 import (
-	"bytes"
 	"context"
 	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	duckdbdriver "github.com/duckdb/duckdb-go/v2"
 	"github.com/go-json-experiment/json/jsontext"
 
-	"github.com/restload/restload/destination"
+	"github.com/restload/restload/destination/internal/sqlload"
 	"github.com/restload/restload/schema"
 )
 
 // stage is the temporary table that collects the rows of all job files of
 // one table, before the write disposition moves them into the dataset.
 type stage struct {
-	table *schema.Table
-	name  string // unquoted name in the temp catalog
-	// index maps a column name to its position in a staged row. Root
-	// tables stage _rl_seq as an extra last column.
-	index map[string]int
-	seq   bool
-	files []string
+	sqlload.Stage
+	name string // unquoted name in the temp catalog
 }
 
 func newStage(t *schema.Table, name string) *stage {
-	s := &stage{table: t, name: name, index: make(map[string]int, len(t.Columns)+1), seq: t.IsRoot()}
-	for i, c := range t.Columns {
-		s.index[c.Name] = i
-	}
-	if s.seq {
-		s.index[destination.SeqField] = len(t.Columns)
-	}
-	return s
-}
-
-// ref returns the qualified name of the staging table.
-func (s *stage) ref() string { return "temp.main." + ident(s.name) }
-
-// width returns the number of staged columns.
-func (s *stage) width() int {
-	if s.seq {
-		return len(s.table.Columns) + 1
-	}
-	return len(s.table.Columns)
+	return &stage{Stage: sqlload.NewStage(t, tempRef(name)), name: name}
 }
 
 // createSQL returns the statement that creates the staging table, with
@@ -56,21 +31,19 @@ func (s *stage) width() int {
 // are staged as VARCHAR: the appender would encode a Go string as a JSON
 // string, while DuckDB's cast from VARCHAR to JSON keeps the text.
 func (s *stage) createSQL() (string, error) {
-	defs := make([]string, 0, s.width())
-	for _, c := range s.table.Columns {
-		typ, err := sqlType(c.Type)
-		if err != nil {
-			return "", fmt.Errorf("column %s: %w", c.Name, err)
-		}
-		if c.Type == schema.JSON {
-			typ = "VARCHAR"
-		}
-		defs = append(defs, ident(c.Name)+" "+typ)
+	defs, err := s.ColumnDefs(stageType)
+	if err != nil {
+		return "", err
 	}
-	if s.seq {
-		defs = append(defs, ident(destination.SeqField)+" BIGINT")
+	return fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s (%s)", s.Ref, defs), nil
+}
+
+// stageType returns the type of a staged column of type t.
+func stageType(t schema.DataType) (string, error) {
+	if t == schema.JSON {
+		return "VARCHAR", nil
 	}
-	return fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s (%s)", s.ref(), strings.Join(defs, ", ")), nil
+	return sqlType(t)
 }
 
 // appendFile appends the rows of the job file at path to the staging
@@ -174,7 +147,7 @@ func (s *stage) readRows(ctx context.Context, dec *jsontext.Decoder, full, free 
 			return n, fmt.Errorf("row %d: %w", n, err)
 		}
 		if tok.Kind() != '{' {
-			return n, fmt.Errorf("row %d: expected a JSON object, got %s", n, kindName(tok.Kind()))
+			return n, fmt.Errorf("row %d: expected a JSON object, got %s", n, sqlload.KindName(tok.Kind()))
 		}
 		if cur == nil {
 			cur = s.nextBatch(free)
@@ -182,7 +155,7 @@ func (s *stage) readRows(ctx context.Context, dec *jsontext.Decoder, full, free 
 		}
 		row := cur.rows[:len(cur.rows)+1][len(cur.rows)]
 		clear(row)
-		if err := s.readObject(dec, row); err != nil {
+		if err := sqlload.ReadObject(&s.Stage, dec, row, convert); err != nil {
 			return n, fmt.Errorf("row %d: %w", n, err)
 		}
 		cur.rows = cur.rows[:len(cur.rows)+1]
@@ -202,70 +175,10 @@ func (s *stage) nextBatch(free chan *batch) *batch {
 		return b
 	default:
 	}
-	values := make([]driver.Value, batchRows*s.width())
+	values := make([]driver.Value, batchRows*s.Width())
 	rows := make([][]driver.Value, batchRows)
 	for i := range rows {
-		rows[i] = values[i*s.width() : (i+1)*s.width() : (i+1)*s.width()]
+		rows[i] = values[i*s.Width() : (i+1)*s.Width() : (i+1)*s.Width()]
 	}
 	return &batch{rows: rows[:0]}
-}
-
-// readObject reads the members of one object, after its opening brace,
-// into row.
-func (s *stage) readObject(dec *jsontext.Decoder, row []driver.Value) error {
-	for dec.PeekKind() != '}' {
-		name, err := dec.ReadValue()
-		if err != nil {
-			return err
-		}
-		i, err := s.column(name)
-		if err != nil {
-			return err
-		}
-		v, err := dec.ReadValue()
-		if err != nil {
-			return err
-		}
-		if i < 0 {
-			continue
-		}
-		typ := schema.BigInt // the type of _rl_seq
-		if i < len(s.table.Columns) {
-			typ = s.table.Columns[i].Type
-		}
-		if row[i], err = convert(typ, v); err != nil {
-			return fmt.Errorf("column %s: %w", s.columnName(i), err)
-		}
-	}
-	_, err := dec.ReadToken()
-	return err
-}
-
-// column returns the row position for the quoted object member name, or
-// -1 for _rl_seq in a child row, which is ignored.
-func (s *stage) column(quoted jsontext.Value) (int, error) {
-	if raw := quoted[1 : len(quoted)-1]; bytes.IndexByte(raw, '\\') < 0 {
-		// Indexing with a converted byte slice does not allocate.
-		if i, ok := s.index[string(raw)]; ok {
-			return i, nil
-		}
-	}
-	name, err := unquote(quoted)
-	if err != nil {
-		return 0, err
-	}
-	if i, ok := s.index[name]; ok {
-		return i, nil
-	}
-	if name == destination.SeqField {
-		return -1, nil
-	}
-	return 0, fmt.Errorf("key %q is not a column of table %s in the package schema", name, s.table.Name)
-}
-
-func (s *stage) columnName(i int) string {
-	if i < len(s.table.Columns) {
-		return s.table.Columns[i].Name
-	}
-	return destination.SeqField
 }

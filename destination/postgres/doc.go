@@ -33,7 +33,8 @@
 // temporary staging tables with COPY in binary format (pgx CopyFrom). The
 // write disposition of each root table then moves the staged rows into
 // the dataset with INSERT ... SELECT, UPDATE and DELETE statements. The
-// semantics equal those of the DuckDB destination:
+// DuckDB destination runs the same statements, from package
+// destination/internal/sqlload, so the semantics are equal:
 //   - append inserts the rows.
 //   - replace deletes all rows of the tree and inserts the new ones in
 //     the same transaction, so readers see either the old or the new

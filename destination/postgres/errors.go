@@ -10,6 +10,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/restload/restload/destination/internal/sqlload"
 )
 
 // SQLSTATE codes that explain maps to advice.
@@ -40,7 +42,7 @@ func (c *Client) explain(err error) error {
 			c.addr(), user, db, err, EnvCredentials)
 	case errors.As(err, &pgErr) && pgErr.Code == codeInvalidCatalogName:
 		err = fmt.Errorf("database %q does not exist on postgres at %s: %w; create it (CREATE DATABASE %s) or fix the database in %s",
-			db, c.addr(), err, ident(db), EnvCredentials)
+			db, c.addr(), err, sqlload.Ident(db), EnvCredentials)
 	case errors.As(err, &pgErr):
 	case errors.As(err, &connErr):
 		err = fmt.Errorf("postgres at %s cannot be reached: %w; check %s and that the server runs",
@@ -54,11 +56,11 @@ func (c *Client) explain(err error) error {
 func (c *Client) explainLoad(err error, dataset string) error {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == codeInsufficientPrivilege && !errors.Is(err, errCreateSchema) {
-		user := ident(c.conf.User)
+		user := sqlload.Ident(c.conf.User)
 		err = fmt.Errorf("%w; user %s needs USAGE and CREATE on schema %s and write access to its tables: "+
 			"GRANT USAGE, CREATE ON SCHEMA %s TO %s; GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA %s TO %s "+
 			"(tables that another user created also need ALTER TABLE ... OWNER TO %s before new columns can be added)",
-			err, user, ident(dataset), ident(dataset), user, ident(dataset), user, user)
+			err, user, sqlload.Ident(dataset), sqlload.Ident(dataset), user, sqlload.Ident(dataset), user, user)
 	}
 	return c.explain(err)
 }
@@ -71,10 +73,10 @@ var errCreateSchema = errors.New("create schema")
 func (c *Client) createSchemaError(dataset string, err error) error {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == codeInsufficientPrivilege {
-		user, db := ident(c.conf.User), ident(c.conf.Database)
+		user, db := sqlload.Ident(c.conf.User), sqlload.Ident(c.conf.Database)
 		return fmt.Errorf("%w %s: user %s may not create schemas in database %s: %w; "+
 			"grant it with GRANT CREATE ON DATABASE %s TO %s, or create the schema for it with CREATE SCHEMA %s AUTHORIZATION %s",
-			errCreateSchema, dataset, user, db, err, db, user, ident(dataset), user)
+			errCreateSchema, dataset, user, db, err, db, user, sqlload.Ident(dataset), user)
 	}
 	return fmt.Errorf("create schema %s: %w", dataset, err)
 }

@@ -5,7 +5,6 @@ package postgres
 func SetBeforeCommit(c *Client, f func()) { c.beforeCommit = f }
 
 var (
-	ScaleNumber  = scaleNumber
 	RedactURL    = redactURL
 	HasNulEscape = hasNulEscape
 )

@@ -3,17 +3,15 @@ package postgres
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/restload/restload/destination"
+	"github.com/restload/restload/destination/internal/sqlload"
 	"github.com/restload/restload/schema"
 )
 
@@ -23,7 +21,7 @@ import (
 // _rl_loads. On any error, and when the process dies before the commit,
 // nothing of p remains.
 func (c *Client) Load(ctx context.Context, p *destination.Package) error {
-	if err := checkPackage(p); err != nil {
+	if err := sqlload.CheckPackage(p); err != nil {
 		return err
 	}
 	if err := checkIdentifiers(p.Dataset, p.Schema, p.Drop); err != nil {
@@ -52,7 +50,7 @@ func (c *Client) loadOn(ctx context.Context, pc *pgx.Conn, p *destination.Packag
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	l := &loader{c: c, tx: tx, p: p, stages: make(map[string]*stage)}
+	l := newLoader(c, tx, p)
 	err = l.run(ctx)
 	if err == nil && c.beforeCommit != nil {
 		c.beforeCommit()
@@ -73,35 +71,27 @@ func (c *Client) loadOn(ctx context.Context, pc *pgx.Conn, p *destination.Packag
 	return nil
 }
 
-// checkPackage rejects a package that lacks what Load needs.
-func checkPackage(p *destination.Package) error {
-	switch {
-	case p == nil:
-		return errors.New("load package: package is nil")
-	case p.LoadID == "":
-		return errors.New("load package: load id is empty")
-	case p.Dataset == "":
-		return fmt.Errorf("load package %s: dataset is empty", p.LoadID)
-	case p.Schema == nil:
-		return fmt.Errorf("load package %s: schema is nil", p.LoadID)
-	case p.State != nil && p.PipelineName == "":
-		return fmt.Errorf("load package %s: state is set but pipeline name is empty", p.LoadID)
-	case p.State != nil && !json.Valid(p.State):
-		return fmt.Errorf("load package %s: state is not valid JSON", p.LoadID)
-	}
-	return nil
-}
-
-// loader is the work of one Load inside its transaction.
+// loader is the work of one Load inside its transaction. The shared
+// Writer runs the statements that move staged rows into the dataset.
 type loader struct {
+	*sqlload.Writer
 	c      *Client
 	tx     pgx.Tx
-	p      *destination.Package
 	stages map[string]*stage // by table name
-	temps  int               // temporary tables created
+}
+
+func newLoader(c *Client, tx pgx.Tx, p *destination.Package) *loader {
+	w := &sqlload.Writer{
+		Tx:      pgxTx{tx},
+		Dialect: dialect{},
+		Package: p,
+		Stages:  make(map[string]*sqlload.Stage),
+	}
+	return &loader{Writer: w, c: c, tx: tx, stages: make(map[string]*stage)}
 }
 
 func (l *loader) run(ctx context.Context) error {
+	p := l.Package
 	// Literals in the statements below rely on standard strings.
 	if err := l.exec(ctx, "SET LOCAL standard_conforming_strings = on"); err != nil {
 		return err
@@ -109,11 +99,11 @@ func (l *loader) run(ctx context.Context) error {
 	if err := l.lockDataset(ctx); err != nil {
 		return err
 	}
-	if err := l.checkNotLoaded(ctx); err != nil {
+	if err := l.CheckNotLoaded(ctx); err != nil {
 		return err
 	}
-	for _, t := range l.p.Drop {
-		if err := l.exec(ctx, "DROP TABLE IF EXISTS "+qualified(l.p.Dataset, t)); err != nil {
+	for _, t := range p.Drop {
+		if err := l.exec(ctx, "DROP TABLE IF EXISTS "+sqlload.Qualified(p.Dataset, t)); err != nil {
 			return fmt.Errorf("drop table %s: %w", t, err)
 		}
 	}
@@ -123,56 +113,20 @@ func (l *loader) run(ctx context.Context) error {
 	if err := l.stageJobs(ctx); err != nil {
 		return err
 	}
-	roots, err := l.rootTables()
-	if err != nil {
+	if err := l.WriteAll(ctx, l.stageKeys); err != nil {
 		return err
 	}
-	for _, root := range roots {
-		if err := l.write(ctx, root); err != nil {
-			return err
-		}
-	}
-	if err := l.markDeletedKeys(ctx); err != nil {
-		return err
-	}
-	if err := l.storeState(ctx); err != nil {
-		return err
-	}
-	if err := l.storeSchema(ctx); err != nil {
-		return err
-	}
-	return l.recordLoad(ctx)
+	return l.RecordLoad(ctx)
 }
 
 // lockDataset takes a transaction-scoped advisory lock for the dataset,
 // so that loads into one dataset from several processes run one after
-// the other and checkNotLoaded finds every committed load.
+// the other and CheckNotLoaded finds every committed load.
 func (l *loader) lockDataset(ctx context.Context) error {
-	sum := sha256.Sum256([]byte("restload load " + l.p.Dataset))
+	sum := sha256.Sum256([]byte("restload load " + l.Package.Dataset))
 	key := int64(binary.BigEndian.Uint64(sum[:8]))
 	if err := l.exec(ctx, "SELECT pg_advisory_xact_lock($1)", key); err != nil {
-		return fmt.Errorf("lock dataset %s: %w", l.p.Dataset, err)
-	}
-	return nil
-}
-
-// checkNotLoaded fails when the load id is already recorded, so that a
-// package is never applied twice.
-func (l *loader) checkNotLoaded(ctx context.Context) error {
-	var ok bool
-	if err := l.tx.QueryRow(ctx, tableExistsSQL, l.p.Dataset, schema.TableLoads).Scan(&ok); err != nil {
-		return fmt.Errorf("look up table %s: %w", schema.TableLoads, err)
-	}
-	if !ok {
-		return nil
-	}
-	var n int64
-	q := fmt.Sprintf("SELECT count(*) FROM %s WHERE load_id = $1", qualified(l.p.Dataset, schema.TableLoads))
-	if err := l.tx.QueryRow(ctx, q, l.p.LoadID).Scan(&n); err != nil {
-		return fmt.Errorf("look up load in %s: %w", schema.TableLoads, err)
-	}
-	if n > 0 {
-		return errors.New("the package is already loaded, so it is not applied again (HasLoad reports this before Load)")
+		return fmt.Errorf("lock dataset %s: %w", l.Package.Dataset, err)
 	}
 	return nil
 }
@@ -180,7 +134,7 @@ func (l *loader) checkNotLoaded(ctx context.Context) error {
 // stageJobs creates a staging table per table with jobs and copies every
 // job file into it, in job order.
 func (l *loader) stageJobs(ctx context.Context) error {
-	for _, job := range l.p.Jobs {
+	for _, job := range l.Package.Jobs {
 		s, err := l.stageFor(ctx, job.Table)
 		if err != nil {
 			return fmt.Errorf("load table %s from %s: %w", job.Table, job.Path, err)
@@ -188,12 +142,12 @@ func (l *loader) stageJobs(ctx context.Context) error {
 		if _, err := s.copyFile(ctx, l.tx, job.Path); err != nil {
 			return fmt.Errorf("load table %s from %s: %w", job.Table, job.Path, err)
 		}
-		s.files = append(s.files, job.Path)
+		s.Files = append(s.Files, job.Path)
 	}
 	// Statistics let the planner choose joins that suit the row counts.
 	for _, s := range l.stages {
-		if err := l.exec(ctx, "ANALYZE "+s.ref()); err != nil {
-			return fmt.Errorf("analyze staged rows of table %s: %w", s.table.Name, err)
+		if err := l.exec(ctx, "ANALYZE "+s.Ref); err != nil {
+			return fmt.Errorf("analyze staged rows of table %s: %w", s.Table.Name, err)
 		}
 	}
 	return nil
@@ -205,11 +159,22 @@ func (l *loader) stageFor(ctx context.Context, table string) (*stage, error) {
 	if s, ok := l.stages[table]; ok {
 		return s, nil
 	}
-	t := l.p.Schema.Table(table)
+	t := l.Package.Schema.Table(table)
 	if t == nil {
 		return nil, errors.New("the table is not in the package schema")
 	}
-	s := newStage(t, l.tempName())
+	s, err := l.createStage(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	l.stages[table] = s
+	l.Stages[table] = &s.Stage
+	return s, nil
+}
+
+// createStage creates an empty staging table for the rows of t.
+func (l *loader) createStage(ctx context.Context, t *schema.Table) (*stage, error) {
+	s := newStage(t, l.TempName())
 	q, err := s.createSQL()
 	if err != nil {
 		return nil, err
@@ -217,139 +182,7 @@ func (l *loader) stageFor(ctx context.Context, table string) (*stage, error) {
 	if err := l.exec(ctx, q); err != nil {
 		return nil, fmt.Errorf("create staging table: %w", err)
 	}
-	l.stages[table] = s
 	return s, nil
-}
-
-// tempName returns a new name for a temporary table of this load.
-func (l *loader) tempName() string {
-	l.temps++
-	return fmt.Sprintf("_rl_stage_%d", l.temps)
-}
-
-// createTemp creates a temporary table, dropped at the end of the
-// transaction, from a query, and returns its quoted name.
-func (l *loader) createTemp(ctx context.Context, query string) (string, error) {
-	name := l.tempName()
-	if err := l.exec(ctx, fmt.Sprintf("CREATE TEMP TABLE %s ON COMMIT DROP AS %s", ident(name), query)); err != nil {
-		return "", err
-	}
-	return temp(name), nil
-}
-
-// rootTables returns the root tables to write: those that p.Tables lists,
-// then the roots of job tables that it does not list, in schema order.
-// A listed name may also be the resource of a root table whose name was
-// shortened. A listed table that the schema lacks is skipped, since it
-// has no rows.
-func (l *loader) rootTables() ([]*schema.Table, error) {
-	var roots []*schema.Table
-	seen := make(map[string]bool)
-	for _, name := range l.p.Tables {
-		t := l.p.Schema.Table(name)
-		if t == nil {
-			t = rootOfResource(l.p.Schema, name)
-		}
-		if t == nil {
-			continue // a contract kept the table from being created
-		}
-		if !t.IsRoot() {
-			return nil, fmt.Errorf("package table %s is not a root table of the package schema", name)
-		}
-		if !seen[t.Name] {
-			seen[t.Name] = true
-			roots = append(roots, t)
-		}
-	}
-	for _, t := range l.p.Schema.Tables {
-		if _, ok := l.stages[t.Name]; !ok {
-			continue
-		}
-		root := l.p.Schema.Root(t.Name)
-		if root == nil {
-			return nil, fmt.Errorf("table %s has no root table in the package schema", t.Name)
-		}
-		if !seen[root.Name] {
-			seen[root.Name] = true
-			roots = append(roots, root)
-		}
-	}
-	return roots, nil
-}
-
-// rootOfResource returns the root table of s that the named resource
-// fills, or nil.
-func rootOfResource(s *schema.Schema, resource string) *schema.Table {
-	for _, t := range s.Tables {
-		if t.IsRoot() && t.Resource == resource {
-			return t
-		}
-	}
-	return nil
-}
-
-// storeState inserts p.State as the next state version of the pipeline.
-func (l *loader) storeState(ctx context.Context) error {
-	if l.p.State == nil {
-		return nil
-	}
-	table := qualified(l.p.Dataset, schema.TableState)
-	var version int64
-	q := fmt.Sprintf("SELECT coalesce(max(version), 0) + 1 FROM %s WHERE pipeline_name = $1", table)
-	if err := l.tx.QueryRow(ctx, q, l.p.PipelineName).Scan(&version); err != nil {
-		return fmt.Errorf("read state version from %s: %w", schema.TableState, err)
-	}
-	created := l.p.CreatedAt.UTC()
-	if l.p.CreatedAt.IsZero() {
-		created = now()
-	}
-	q = fmt.Sprintf(`INSERT INTO %s (version, pipeline_name, state, created_at, version_hash, %s)
-		VALUES ($1, $2, $3::json, $4, $5, $6)`, table, ident(schema.ColumnLoadID))
-	err := l.exec(ctx, q, version, l.p.PipelineName, string(l.p.State), created, contentHash(l.p.State), l.p.LoadID)
-	if err != nil {
-		return fmt.Errorf("insert state into %s: %w", schema.TableState, err)
-	}
-	return nil
-}
-
-// storeSchema inserts p.Schema into _rl_version, as JSON and as YAML,
-// unless a schema with the same name and hash is stored.
-func (l *loader) storeSchema(ctx context.Context) error {
-	s := l.p.Schema
-	table := qualified(l.p.Dataset, schema.TableVersion)
-	hash := s.Hash()
-	var n int64
-	q := fmt.Sprintf("SELECT count(*) FROM %s WHERE schema_name = $1 AND version_hash = $2", table)
-	if err := l.tx.QueryRow(ctx, q, s.Name, hash).Scan(&n); err != nil {
-		return fmt.Errorf("look up schema version in %s: %w", schema.TableVersion, err)
-	}
-	if n > 0 {
-		return nil
-	}
-	doc, err := json.Marshal(s)
-	if err != nil {
-		return fmt.Errorf("encode schema %s: %w", s.Name, err)
-	}
-	text, err := s.YAML()
-	if err != nil {
-		return err
-	}
-	q = fmt.Sprintf(`INSERT INTO %s (version, schema_name, version_hash, schema, schema_yaml, inserted_at)
-		VALUES ($1, $2, $3, $4::json, $5, $6)`, table)
-	if err := l.exec(ctx, q, int64(s.Version), s.Name, hash, string(doc), string(text), now()); err != nil {
-		return fmt.Errorf("insert schema into %s: %w", schema.TableVersion, err)
-	}
-	return nil
-}
-
-// recordLoad inserts the row that marks the package as loaded.
-func (l *loader) recordLoad(ctx context.Context) error {
-	q := fmt.Sprintf(`INSERT INTO %s (load_id, schema_name, status, inserted_at, schema_version_hash)
-		VALUES ($1, $2, 0, $3, $4)`, qualified(l.p.Dataset, schema.TableLoads))
-	if err := l.exec(ctx, q, l.p.LoadID, l.p.Schema.Name, now(), l.p.Schema.Hash()); err != nil {
-		return fmt.Errorf("insert load into %s: %w", schema.TableLoads, err)
-	}
-	return nil
 }
 
 func (l *loader) exec(ctx context.Context, q string, args ...any) error {
@@ -357,23 +190,14 @@ func (l *loader) exec(ctx context.Context, q string, args ...any) error {
 	return err
 }
 
-// contentHash returns the base64url SHA-256 of b, the form of
-// schema.Schema.Hash.
-func contentHash(b []byte) string {
-	sum := sha256.Sum256(b)
-	return base64.RawURLEncoding.EncodeToString(sum[:])
+// pgxTx runs the shared statements in the load's transaction.
+type pgxTx struct{ tx pgx.Tx }
+
+func (t pgxTx) Exec(ctx context.Context, query string, args ...any) error {
+	_, err := t.tx.Exec(ctx, query, args...)
+	return err
 }
 
-// files returns the job files staged for the tables, for messages.
-func (l *loader) files(tables []*schema.Table) string {
-	var paths []string
-	for _, t := range tables {
-		if s, ok := l.stages[t.Name]; ok {
-			paths = append(paths, s.files...)
-		}
-	}
-	if len(paths) == 0 {
-		return "no job files"
-	}
-	return strings.Join(paths, ", ")
+func (t pgxTx) QueryRow(ctx context.Context, query string, args ...any) sqlload.Row {
+	return t.tx.QueryRow(ctx, query, args...)
 }

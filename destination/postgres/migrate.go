@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/restload/restload/destination/internal/sqlload"
 	"github.com/restload/restload/schema"
 )
 
@@ -24,7 +25,7 @@ var systemTables = []struct{ name, columns string }{
 		state json NOT NULL,
 		created_at timestamptz NOT NULL,
 		version_hash text,
-		` + ident(schema.ColumnLoadID) + ` text NOT NULL`},
+		` + sqlload.Ident(schema.ColumnLoadID) + ` text NOT NULL`},
 	{schema.TableVersion, `version bigint NOT NULL,
 		schema_name text NOT NULL,
 		version_hash text NOT NULL,
@@ -39,14 +40,14 @@ var systemTables = []struct{ name, columns string }{
 // are never dropped or retyped. Only missing objects are created, so a
 // user with privileges on an existing dataset needs none on the database.
 func (l *loader) migrate(ctx context.Context) error {
-	dataset, s := l.p.Dataset, l.p.Schema
+	dataset, s := l.Package.Dataset, l.Package.Schema
 	var exists bool
 	const q = `SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1)`
 	if err := l.tx.QueryRow(ctx, q, dataset).Scan(&exists); err != nil {
 		return fmt.Errorf("look up schema %s: %w", dataset, err)
 	}
 	if !exists {
-		if err := l.exec(ctx, "CREATE SCHEMA "+ident(dataset)); err != nil {
+		if err := l.exec(ctx, "CREATE SCHEMA "+sqlload.Ident(dataset)); err != nil {
 			return l.c.createSchemaError(dataset, err)
 		}
 	}
@@ -58,7 +59,7 @@ func (l *loader) migrate(ctx context.Context) error {
 		if _, ok := existing[t.name]; ok {
 			continue
 		}
-		q := fmt.Sprintf("CREATE TABLE %s (%s)", qualified(dataset, t.name), t.columns)
+		q := fmt.Sprintf("CREATE TABLE %s (%s)", sqlload.Qualified(dataset, t.name), t.columns)
 		if err := l.exec(ctx, q); err != nil {
 			return fmt.Errorf("create table %s: %w", t.name, err)
 		}
@@ -125,21 +126,21 @@ func (l *loader) createTable(ctx context.Context, t *schema.Table) error {
 		if err != nil {
 			return fmt.Errorf("create table %s: column %s: %w", t.Name, c.Name, err)
 		}
-		defs[i] = ident(c.Name) + " " + typ
+		defs[i] = sqlload.Ident(c.Name) + " " + typ
 		if !c.Nullable {
 			defs[i] += " NOT NULL"
 		}
 	}
-	name := qualified(l.p.Dataset, t.Name)
+	name := sqlload.Qualified(l.Package.Dataset, t.Name)
 	if err := l.exec(ctx, fmt.Sprintf("CREATE TABLE %s (%s)", name, strings.Join(defs, ", "))); err != nil {
 		return fmt.Errorf("create table %s: %w", t.Name, err)
 	}
 	// NOTE: the index is made only with the table, so a table whose
 	// disposition later turns into merge or history has none.
-	if keys := lookupColumns(l.p.Schema, t); len(keys) > 0 {
+	if keys := lookupColumns(l.Package.Schema, t); len(keys) > 0 {
 		// PostgreSQL names the index after the table and columns,
 		// shortened to fit.
-		if err := l.exec(ctx, fmt.Sprintf("CREATE INDEX ON %s (%s)", name, columnList("", keys))); err != nil {
+		if err := l.exec(ctx, fmt.Sprintf("CREATE INDEX ON %s (%s)", name, sqlload.ColumnList("", keys))); err != nil {
 			return fmt.Errorf("create index on table %s: %w", t.Name, err)
 		}
 	}
@@ -157,7 +158,7 @@ func lookupColumns(s *schema.Schema, t *schema.Table) []string {
 		if pk := t.PrimaryKey(); len(pk) > 0 {
 			return pk
 		}
-		return mergeKey(t)
+		return sqlload.MergeKey(t)
 	}
 	if t.Column(schema.ColumnRootID) != nil {
 		return []string{schema.ColumnRootID}
@@ -177,7 +178,7 @@ func (l *loader) addColumns(ctx context.Context, t *schema.Table, have map[strin
 		if err != nil {
 			return fmt.Errorf("add column %s to table %s: %w", c.Name, t.Name, err)
 		}
-		q := fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s", qualified(l.p.Dataset, t.Name), ident(c.Name), typ)
+		q := fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s", sqlload.Qualified(l.Package.Dataset, t.Name), sqlload.Ident(c.Name), typ)
 		if err := l.exec(ctx, q); err != nil {
 			return fmt.Errorf("add column %s to table %s: %w", c.Name, t.Name, err)
 		}

@@ -3,8 +3,6 @@ package postgres
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -13,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/restload/restload/destination"
+	"github.com/restload/restload/destination/internal/sqlload"
 	"github.com/restload/restload/schema"
 )
 
@@ -152,84 +151,25 @@ func (c *Client) Close() error {
 
 // HasLoad reports whether the package loadID has committed in dataset.
 func (c *Client) HasLoad(ctx context.Context, dataset, loadID string) (bool, error) {
-	ok, err := c.tableExists(ctx, dataset, schema.TableLoads)
-	if err != nil || !ok {
-		return false, err
-	}
-	q := fmt.Sprintf("SELECT count(*) FROM %s WHERE load_id = $1", qualified(dataset, schema.TableLoads))
-	var n int64
-	if err := c.db.QueryRowContext(ctx, q, loadID).Scan(&n); err != nil {
-		return false, c.explain(fmt.Errorf("look up load %s in dataset %s: %w", loadID, dataset, err))
-	}
-	return n > 0, nil
+	ok, err := c.reader().HasLoad(ctx, dataset, loadID)
+	return ok, c.explain(err)
 }
 
 // State returns the pipeline state with the highest version stored for
 // pipelineName in dataset, or nil when there is none.
 func (c *Client) State(ctx context.Context, dataset, pipelineName string) (*destination.StoredState, error) {
-	ok, err := c.tableExists(ctx, dataset, schema.TableState)
-	if err != nil || !ok {
-		return nil, err
-	}
-	q := fmt.Sprintf(`SELECT version, state::text, created_at, %s FROM %s
-		WHERE pipeline_name = $1 ORDER BY version DESC LIMIT 1`,
-		ident(schema.ColumnLoadID), qualified(dataset, schema.TableState))
-	var (
-		s     destination.StoredState
-		state string
-	)
-	err = c.db.QueryRowContext(ctx, q, pipelineName).Scan(&s.Version, &state, &s.CreatedAt, &s.LoadID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, c.explain(fmt.Errorf("read state of pipeline %s in dataset %s: %w", pipelineName, dataset, err))
-	}
-	s.State = json.RawMessage(state)
-	s.CreatedAt = s.CreatedAt.UTC()
-	return &s, nil
+	s, err := c.reader().State(ctx, dataset, pipelineName)
+	return s, c.explain(err)
 }
 
 // Schema returns the schema most recently stored in dataset under name, or
 // nil when there is none.
 func (c *Client) Schema(ctx context.Context, dataset, name string) (*schema.Schema, error) {
-	ok, err := c.tableExists(ctx, dataset, schema.TableVersion)
-	if err != nil || !ok {
-		return nil, err
-	}
-	q := fmt.Sprintf(`SELECT schema::text FROM %s
-		WHERE schema_name = $1 ORDER BY inserted_at DESC, version DESC LIMIT 1`,
-		qualified(dataset, schema.TableVersion))
-	var text string
-	err = c.db.QueryRowContext(ctx, q, name).Scan(&text)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, c.explain(fmt.Errorf("read schema %s in dataset %s: %w", name, dataset, err))
-	}
-	var s schema.Schema
-	if err := json.Unmarshal([]byte(text), &s); err != nil {
-		return nil, fmt.Errorf("decode schema %s stored in dataset %s: %w", name, dataset, err)
-	}
-	return &s, nil
+	s, err := c.reader().Schema(ctx, dataset, name)
+	return s, c.explain(err)
 }
 
-// tableExistsSQL reports whether schema $1 holds the table $2.
-const tableExistsSQL = `SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c
-	JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-	WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p'))`
-
-// tableExists reports whether dataset holds the table, so that reads of a
-// dataset that was never loaded return nothing instead of an error.
-func (c *Client) tableExists(ctx context.Context, dataset, table string) (bool, error) {
-	var ok bool
-	if err := c.db.QueryRowContext(ctx, tableExistsSQL, dataset, table).Scan(&ok); err != nil {
-		return false, c.explain(fmt.Errorf("look up table %s in dataset %s: %w", table, dataset, err))
-	}
-	return ok, nil
+// reader returns the reader of the bookkeeping tables of c's datasets.
+func (c *Client) reader() sqlload.Reader {
+	return sqlload.Reader{DB: c.db, Dialect: dialect{}}
 }
-
-// now returns the current time in UTC with microsecond precision, the
-// precision of a PostgreSQL timestamp.
-func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }

@@ -2,15 +2,12 @@ package postgres
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
+	"github.com/restload/restload/destination/internal/sqlload"
 	"github.com/restload/restload/schema"
 )
-
-// decimalScale is the number of fraction digits of the decimal type,
-// numeric(38,9). The DuckDB destination uses the same precision, so a
-// value reads back the same from both.
-const decimalScale = 9
 
 // maxIdentifierLength is the longest name, in bytes, that PostgreSQL
 // keeps: it silently cuts longer names to NAMEDATALEN-1 bytes, and
@@ -27,7 +24,7 @@ func sqlType(t schema.DataType) (string, error) {
 	case schema.Double:
 		return "double precision", nil
 	case schema.Decimal:
-		return fmt.Sprintf("numeric(38,%d)", decimalScale), nil
+		return fmt.Sprintf("numeric(%d,%d)", sqlload.DecimalDigits, sqlload.DecimalScale), nil
 	case schema.Bool:
 		return "boolean", nil
 	case schema.Timestamp:
@@ -42,48 +39,39 @@ func sqlType(t schema.DataType) (string, error) {
 	return "", fmt.Errorf("unknown data type %q", t)
 }
 
-// ident quotes a name as a PostgreSQL identifier.
-func ident(name string) string {
-	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
+// dialect spells the shared load statements for PostgreSQL.
+type dialect struct{}
+
+func (dialect) Param(n int) string { return "$" + strconv.Itoa(n) }
+
+// JSONParam casts the text to json, the type of the columns that store
+// state and schema documents.
+func (dialect) JSONParam(n int) string { return "$" + strconv.Itoa(n) + "::json" }
+
+func (dialect) Type(t schema.DataType) (string, error) { return sqlType(t) }
+
+// CreateTempAs creates a table that the commit or rollback drops.
+func (dialect) CreateTempAs(name, query string) (stmt, ref string) {
+	return fmt.Sprintf("CREATE TEMP TABLE %s ON COMMIT DROP AS %s", sqlload.Ident(name), query), temp(name)
 }
 
-// qualified returns the quoted name of a table in a dataset schema.
-func qualified(dataset, table string) string {
-	return ident(dataset) + "." + ident(table)
+// FirstPerKey uses DISTINCT ON, which keeps the first row of each key in
+// the ORDER BY, whose leading columns must be the key.
+func (dialect) FirstPerKey(from string, key []string, order string) string {
+	keys := sqlload.ColumnList("", key)
+	return fmt.Sprintf("SELECT DISTINCT ON (%s) * FROM %s ORDER BY %s, %s", keys, from, keys, order)
+}
+
+// TableExists looks the table up in the catalog. Partitioned tables
+// count as tables.
+func (dialect) TableExists() string {
+	return `SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c
+		JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+		WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p'))`
 }
 
 // temp returns the quoted name of a temporary table.
-func temp(name string) string { return "pg_temp." + ident(name) }
-
-// columnList returns the quoted names joined by commas, each prefixed with
-// prefix (a table alias and a dot, or nothing).
-func columnList(prefix string, names []string) string {
-	var b strings.Builder
-	for i, n := range names {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(prefix)
-		b.WriteString(ident(n))
-	}
-	return b.String()
-}
-
-// keyMatch returns the condition that rows a and b have equal values in
-// the named columns.
-func keyMatch(a, b string, names []string) string {
-	parts := make([]string, len(names))
-	for i, n := range names {
-		parts[i] = fmt.Sprintf("%s.%s = %s.%s", a, ident(n), b, ident(n))
-	}
-	return strings.Join(parts, " AND ")
-}
-
-// sqlString returns s as a SQL string literal. Every load sets
-// standard_conforming_strings, so a backslash is an ordinary character.
-func sqlString(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
-}
+func temp(name string) string { return "pg_temp." + sqlload.Ident(name) }
 
 // checkIdentifier rejects a name that PostgreSQL would cut or cannot
 // store. kind is the kind of object, for the message.

@@ -1,4 +1,4 @@
-package duckdb
+package sqlload
 
 import (
 	"context"
@@ -14,61 +14,62 @@ import (
 // child rows of every matched object are deleted. The staged child rows
 // are inserted with their links to the root row moved to the stored
 // _rl_id. Hard deletes delete the stored row and its child rows.
-func (l *loader) upsert(ctx context.Context, k *keyed) error {
-	ids, err := l.matchStored(ctx, k)
+func (w *Writer) upsert(ctx context.Context, k *keyed) error {
+	ids, err := w.matchStored(ctx, k)
 	if err != nil {
 		return err
 	}
 	for _, t := range k.children {
 		q := fmt.Sprintf("DELETE FROM %s WHERE %s IN (%s)",
-			qualified(l.p.Dataset, t.Name), ident(schema.ColumnRootID), k.matchingIDs())
-		if err := l.exec(ctx, q); err != nil {
+			Qualified(w.Package.Dataset, t.Name), Ident(schema.ColumnRootID), k.matchingIDs())
+		if err := w.Tx.Exec(ctx, q); err != nil {
 			return fmt.Errorf("delete replaced rows of table %s: %w", t.Name, err)
 		}
 	}
 	q := fmt.Sprintf("DELETE FROM %s AS t USING %s AS k WHERE %s AND %s",
-		k.target, k.latest, keyMatch("t", "k", k.pk), k.deleted("k"))
-	if err := l.exec(ctx, q); err != nil {
+		k.target, k.latest, KeyMatch("t", "k", k.pk), k.deleted("k"))
+	if err := w.Tx.Exec(ctx, q); err != nil {
 		return fmt.Errorf("delete hard deleted rows of table %s: %w", k.root.Name, err)
 	}
 
+	// The SET list names target columns without the alias, because
+	// PostgreSQL rejects an alias there.
 	var sets []string
 	for _, c := range k.root.Columns {
 		switch {
 		case c.Name == schema.ColumnID || c.PrimaryKey:
 		case c.Name == schema.ColumnLoadID:
-			sets = append(sets, ident(c.Name)+" = "+sqlString(l.p.LoadID))
+			sets = append(sets, Ident(c.Name)+" = "+String(w.Package.LoadID))
 		default:
-			sets = append(sets, ident(c.Name)+" = k."+ident(c.Name))
+			sets = append(sets, Ident(c.Name)+" = k."+Ident(c.Name))
 		}
 	}
 	if len(sets) > 0 {
 		q = fmt.Sprintf("UPDATE %s AS t SET %s FROM %s AS k WHERE %s AND %s",
-			k.target, strings.Join(sets, ", "), k.latest, keyMatch("t", "k", k.pk), k.kept("k"))
-		if err := l.exec(ctx, q); err != nil {
+			k.target, strings.Join(sets, ", "), k.latest, KeyMatch("t", "k", k.pk), k.kept("k"))
+		if err := w.Tx.Exec(ctx, q); err != nil {
 			return fmt.Errorf("update rows of table %s: %w", k.root.Name, err)
 		}
 	}
 
 	// New objects: latest rows without a stored row.
 	fresh := fmt.Sprintf("%s AS s WHERE s.%s NOT IN (SELECT new_id FROM %s) AND %s",
-		k.latest, ident(schema.ColumnID), ids, k.kept("s"))
-	if err := l.insert(ctx, k.root, rowSource{from: fresh}); err != nil {
+		k.latest, Ident(schema.ColumnID), ids, k.kept("s"))
+	if err := w.insert(ctx, k.root, rowSource{from: fresh}); err != nil {
 		return err
 	}
-	return l.insertRelinked(ctx, k, ids)
+	return w.insertRelinked(ctx, k, ids)
 }
 
 // matchStored creates the temporary table that maps the _rl_id of each
 // latest row (new_id) to that of the stored root row with its key
 // (old_id), and returns its name.
-func (l *loader) matchStored(ctx context.Context, k *keyed) (string, error) {
-	ids := "temp.main." + ident(l.tempName())
-	id := ident(schema.ColumnID)
-	q := fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE %s AS
-		SELECT k.%s AS new_id, min(t.%s) AS old_id FROM %s AS k JOIN %s AS t ON %s GROUP BY k.%s`,
-		ids, id, id, k.latest, k.target, keyMatch("t", "k", k.pk), id)
-	if err := l.exec(ctx, q); err != nil {
+func (w *Writer) matchStored(ctx context.Context, k *keyed) (string, error) {
+	id := Ident(schema.ColumnID)
+	q := fmt.Sprintf(`SELECT k.%s AS new_id, min(t.%s) AS old_id FROM %s AS k JOIN %s AS t ON %s GROUP BY k.%s`,
+		id, id, k.latest, k.target, KeyMatch("t", "k", k.pk), id)
+	ids, err := w.CreateTemp(ctx, q)
+	if err != nil {
 		return "", fmt.Errorf("match stored rows of table %s: %w", k.root.Name, err)
 	}
 	return ids, nil
@@ -79,16 +80,16 @@ func (l *loader) matchStored(ctx context.Context, k *keyed) (string, error) {
 // table ids from matchStored, get the stored _rl_id as their
 // _rl_root_id, and as their _rl_parent_id when the root row is their
 // parent.
-func (l *loader) insertRelinked(ctx context.Context, k *keyed, ids string) error {
-	id, rootID, parentID := ident(schema.ColumnID), ident(schema.ColumnRootID), ident(schema.ColumnParentID)
+func (w *Writer) insertRelinked(ctx context.Context, k *keyed, ids string) error {
+	id, rootID, parentID := Ident(schema.ColumnID), Ident(schema.ColumnRootID), Ident(schema.ColumnParentID)
 	kept := fmt.Sprintf("s.%s IN (SELECT k.%s FROM %s AS k WHERE %s)", rootID, id, k.latest, k.kept("k"))
 	for _, t := range k.children {
-		s, ok := l.stages[t.Name]
+		s, ok := w.Stages[t.Name]
 		if !ok {
 			continue
 		}
 		src := rowSource{
-			from:  fmt.Sprintf("%s AS s LEFT JOIN %s AS m ON m.new_id = s.%s", s.ref(), ids, rootID),
+			from:  fmt.Sprintf("%s AS s LEFT JOIN %s AS m ON m.new_id = s.%s", s.Ref, ids, rootID),
 			where: kept,
 			exprs: map[string]string{
 				schema.ColumnRootID: fmt.Sprintf("coalesce(m.old_id, s.%s)", rootID),
@@ -96,7 +97,7 @@ func (l *loader) insertRelinked(ctx context.Context, k *keyed, ids string) error
 					parentID, rootID, parentID, parentID),
 			},
 		}
-		if err := l.insert(ctx, t, src); err != nil {
+		if err := w.insert(ctx, t, src); err != nil {
 			return err
 		}
 	}
