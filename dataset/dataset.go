@@ -46,25 +46,37 @@ func Open(ctx context.Context, dest any, name string, sch *schema.Schema) (*Data
 	case SQLDestination:
 		return New(d.DB(), name, sch), nil
 	case ViewDestination:
-		views, err := d.ReadViews(ctx, name, sch)
-		if err != nil {
-			return nil, fmt.Errorf("read the tables of dataset %s: %w", name, err)
-		}
-		db, err := duckdb.OpenMemory()
+		db, err := ViewDB(ctx, d, name, sch)
 		if err != nil {
 			return nil, err
-		}
-		for _, v := range views {
-			if _, err := db.ExecContext(ctx, v); err != nil {
-				db.Close()
-				return nil, fmt.Errorf("create the views of dataset %s: %w", name, err)
-			}
 		}
 		ds := New(db, name, sch)
 		ds.release = db.Close
 		return ds, nil
 	}
 	return nil, fmt.Errorf("destination %T cannot be read back as a dataset", dest)
+}
+
+// ViewDB returns an in-memory DuckDB database with one view per table of
+// the dataset named name of d, over the files committed when it ran. The
+// caller closes it. Callers that run SQL from users confine it with
+// duckdb.Confine to the destination's files.
+func ViewDB(ctx context.Context, d ViewDestination, name string, sch *schema.Schema) (*sql.DB, error) {
+	views, err := d.ReadViews(ctx, name, sch)
+	if err != nil {
+		return nil, fmt.Errorf("read the tables of dataset %s: %w", name, err)
+	}
+	db, err := duckdb.OpenMemory()
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range views {
+		if _, err := db.ExecContext(ctx, v); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("create the views of dataset %s: %w", name, err)
+		}
+	}
+	return db, nil
 }
 
 // Close releases the database that Open opened for a ViewDestination;

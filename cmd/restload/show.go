@@ -262,19 +262,9 @@ func viewDatabase(ctx context.Context, dest destination.Destination, rec *pipeli
 	if err != nil {
 		return nil, fmt.Errorf("read the schema of dataset %s: %w", rec.Dataset, err)
 	}
-	views, err := vd.ReadViews(ctx, rec.Dataset, sch)
-	if err != nil {
-		return nil, fmt.Errorf("read the tables of dataset %s: %w", rec.Dataset, err)
-	}
-	db, err := duckdb.OpenMemory()
+	db, err := dataset.ViewDB(ctx, vd, rec.Dataset, sch)
 	if err != nil {
 		return nil, err
-	}
-	for _, v := range views {
-		if _, err := db.ExecContext(ctx, v); err != nil {
-			db.Close()
-			return nil, fmt.Errorf("create the views of dataset %s: %w", rec.Dataset, err)
-		}
 	}
 	// The views read the destination's files; nothing else may be read.
 	dirs := []string{}
