@@ -116,11 +116,27 @@
 //		history, err := srv.Objects("application.listHistory", params)
 //	}
 //
-// Inject failures while the server runs, and read what clients sent:
+// Inject failures while the server runs, and read what clients sent.
+// Some faults replace the response with an error: 429 with Retry-After,
+// a 5xx status, or success false with a code (sync_token_expired,
+// invalid_next_cursor, a parent's not-found code or any other). Others
+// deliver the normal response badly: FaultSlow spreads the body over
+// Fault.Delay, FaultTruncated closes the connection halfway through the
+// body, and FaultHang sends nothing until the client gives up or
+// Fault.Delay passes. Endpoint, OnlyWithSyncToken and OnlyWithCursor
+// select requests; Skip lets the first matching requests through, Times
+// bounds the faulted ones, and PerEndpoint counts both per endpoint:
 //
 //	srv.AddFault(ashbysim.Fault{Kind: ashbysim.FaultRateLimit, Endpoint: "candidate.list", Times: 2, RetryAfter: 1})
 //	srv.AddFault(ashbysim.Fault{Kind: ashbysim.FaultSyncTokenExpired})
 //	srv.AddFault(ashbysim.Fault{Kind: ashbysim.FaultParentNotFound, Endpoint: "application.listHistory", Times: 3})
+//	// A burst: the first three requests to every endpoint get a 503.
+//	srv.AddFault(ashbysim.Fault{Kind: ashbysim.FaultServerError, Status: 503, Times: 3, PerEndpoint: true})
+//	// The cursor of page 3 of application.list (the second request with
+//	// a cursor) has expired, once.
+//	srv.AddFault(ashbysim.Fault{Kind: ashbysim.FaultErrorCode, Code: "next_cursor_expired",
+//		Endpoint: "application.list", OnlyWithCursor: true, Skip: 1, Times: 1})
+//	srv.AddFault(ashbysim.Fault{Kind: ashbysim.FaultHang, Endpoint: "offer.list", Times: 1, Delay: 5 * time.Second})
 //	for _, r := range srv.Requests() {
 //		fmt.Println(r.Endpoint, r.SyncToken, r.Cursor, r.Status, r.ErrorCode)
 //	}

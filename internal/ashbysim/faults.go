@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 )
 
 // FaultKind selects what an injected fault does to a response.
@@ -33,6 +34,21 @@ const (
 	// listing it and reading its children. Fault.IDs limits it to some
 	// parent ids; Fault.Endpoint, when set, must be a per-parent endpoint.
 	FaultParentNotFound
+	// FaultSlow sends the normal response in ten pieces spread evenly over
+	// Fault.Delay (default one second), flushing each piece, as a slow
+	// network or an overloaded server does. The headers go out at once.
+	FaultSlow
+	// FaultTruncated sends the normal response with a Content-Length for
+	// the whole body, but only the first half of the body, then closes
+	// the connection. The client sees the JSON cut off mid-value and an
+	// unexpected end of the stream.
+	FaultTruncated
+	// FaultHang holds the request and sends nothing until the client
+	// gives up and closes the connection, or until Fault.Delay (default
+	// one minute) passes. Then it sends the normal response, so a client
+	// whose request timeout is below Delay times out. A request whose
+	// client gave up is logged with status 0.
+	FaultHang
 )
 
 func (k FaultKind) String() string {
@@ -49,13 +65,29 @@ func (k FaultKind) String() string {
 		return "error code"
 	case FaultParentNotFound:
 		return "parent not found"
+	case FaultSlow:
+		return "slow body"
+	case FaultTruncated:
+		return "truncated body"
+	case FaultHang:
+		return "hang"
 	}
 	return fmt.Sprintf("FaultKind(%d)", int(k))
 }
 
-// Fault describes responses to replace with an error. Faults apply to
-// requests that passed authentication and carry a JSON object body, before
-// the endpoint checks its parameters. The first matching fault wins.
+// Default delays of the faults that shape a response in time.
+const (
+	defaultSlowDelay = time.Second
+	defaultHangDelay = time.Minute
+	// slowPieces is the number of pieces that FaultSlow cuts a body into.
+	slowPieces = 10
+)
+
+// Fault describes responses to replace with an error or to deliver badly.
+// Faults apply to requests that passed authentication and carry a JSON
+// object body, before the endpoint checks its parameters. The faults are
+// tried in the order they were added, and the first one that matches a
+// request takes it.
 type Fault struct {
 	Kind FaultKind
 	// Endpoint limits the fault to one endpoint, such as "candidate.list";
@@ -64,6 +96,16 @@ type Fault struct {
 	// Times is how many responses the fault replaces; 0 means every
 	// response until ClearFaults.
 	Times int
+	// Skip is how many matching requests pass unharmed before the fault
+	// starts, so that a fault can hit page 3 of a listing: with Endpoint
+	// set and OnlyWithCursor, Skip 1 lets page 2 through and hits page 3.
+	// A skipped request may be taken by a later fault.
+	Skip int
+	// PerEndpoint counts Skip and Times for each endpoint on its own. With
+	// Times 2 and no Endpoint, the first two requests to every endpoint
+	// fail: a burst across endpoints that does not depend on the order in
+	// which a client calls them.
+	PerEndpoint bool
 	// Code overrides the error code of the response. FaultErrorCode
 	// requires it.
 	Code string
@@ -72,9 +114,13 @@ type Fault struct {
 	Status int
 	// RetryAfter is the Retry-After header of FaultRateLimit, in seconds.
 	RetryAfter int
-	// OnlyWithSyncToken and OnlyWithCursor restrict a FaultErrorCode to
-	// requests that carry a syncToken or a cursor, which suits codes such
-	// as incremental_sync_too_large and next_cursor_expired.
+	// Delay is how long FaultSlow spreads the body over, and how long
+	// FaultHang holds a request at most. Other kinds reject it.
+	Delay time.Duration
+	// OnlyWithSyncToken and OnlyWithCursor restrict the fault to requests
+	// that carry a syncToken or a cursor. They suit error codes such as
+	// incremental_sync_too_large and next_cursor_expired, and any fault in
+	// the middle of a listing, since a cursor is sent from page 2 on.
 	OnlyWithSyncToken bool
 	OnlyWithCursor    bool
 	// IDs restricts a FaultParentNotFound to requests for these parent
@@ -82,15 +128,22 @@ type Fault struct {
 	IDs []string
 }
 
-// activeFault is a Fault with its remaining count.
+// activeFault is a Fault with its counters.
 type activeFault struct {
 	Fault
-	left int // responses left; -1 for unlimited
+	// counts holds the skipped and taken requests, per endpoint when
+	// PerEndpoint is set and under "" otherwise.
+	counts map[string]*faultCount
+}
+
+type faultCount struct {
+	skipped, taken int
 }
 
 func (f Fault) validate() error {
 	switch f.Kind {
 	case FaultRateLimit, FaultSyncTokenExpired, FaultInvalidCursor:
+	case FaultSlow, FaultTruncated, FaultHang:
 	case FaultServerError:
 		if f.Status != 0 && (f.Status < 500 || f.Status > 599) {
 			return fmt.Errorf("invalid fault status %d: a server error needs a status from 500 to 599", f.Status)
@@ -114,15 +167,26 @@ func (f Fault) validate() error {
 	if f.Times < 0 {
 		return fmt.Errorf("invalid fault count %d: use 0 for unlimited or a positive count", f.Times)
 	}
+	if f.Skip < 0 {
+		return fmt.Errorf("invalid fault skip %d: use 0 or a positive count of requests to let through", f.Skip)
+	}
 	if f.RetryAfter < 0 {
 		return fmt.Errorf("invalid Retry-After %d: use seconds, 0 or more", f.RetryAfter)
+	}
+	if f.Delay < 0 {
+		return fmt.Errorf("invalid fault delay %v: use 0 for the default or a positive duration", f.Delay)
+	}
+	if f.Delay > 0 && f.Kind != FaultSlow && f.Kind != FaultHang {
+		return fmt.Errorf("invalid fault delay %v: only FaultSlow and FaultHang take a Delay, not %v", f.Delay, f.Kind)
 	}
 	return nil
 }
 
-func (f *activeFault) matches(rec *Request) bool {
+// applies reports whether the fault's filters select the request,
+// counters aside.
+func (f *activeFault) applies(rec *Request) bool {
 	endpoint, hasToken, hasCursor := rec.Endpoint, rec.SyncToken != "", rec.Cursor != ""
-	if f.left == 0 || f.Endpoint != "" && f.Endpoint != endpoint {
+	if f.Endpoint != "" && f.Endpoint != endpoint {
 		return false
 	}
 	if f.Kind == FaultParentNotFound {
@@ -131,14 +195,41 @@ func (f *activeFault) matches(rec *Request) bool {
 			return false
 		}
 		id, _ := rec.Body[ep.parent.param].(string)
-		return len(f.IDs) == 0 || slices.Contains(f.IDs, strings.ToLower(id))
+		if len(f.IDs) > 0 && !slices.Contains(f.IDs, strings.ToLower(id)) {
+			return false
+		}
 	}
 	needToken := f.Kind == FaultSyncTokenExpired || f.OnlyWithSyncToken
 	needCursor := f.Kind == FaultInvalidCursor || f.OnlyWithCursor
 	return (!needToken || hasToken) && (!needCursor || hasCursor)
 }
 
-// faultResponse is the response an injected fault produces.
+// take counts a request that the fault applies to and reports whether
+// the fault takes it: false while requests are being skipped and once
+// Times is used up.
+func (f *activeFault) take(endpoint string) bool {
+	key := ""
+	if f.PerEndpoint {
+		key = endpoint
+	}
+	c := f.counts[key]
+	if c == nil {
+		c = &faultCount{}
+		f.counts[key] = c
+	}
+	if f.Times > 0 && c.taken >= f.Times {
+		return false
+	}
+	if c.skipped < f.Skip {
+		c.skipped++
+		return false
+	}
+	c.taken++
+	return true
+}
+
+// faultResponse is the error response of a fault kind that replaces the
+// response.
 type faultResponse struct {
 	status     int
 	code       string
@@ -146,7 +237,7 @@ type faultResponse struct {
 	retryAfter int // -1 for no header
 }
 
-func (f *activeFault) response(endpoint string) faultResponse {
+func (f *Fault) response(endpoint string) faultResponse {
 	r := faultResponse{status: http.StatusOK, code: f.Code, retryAfter: -1}
 	switch f.Kind {
 	case FaultRateLimit:
@@ -181,10 +272,6 @@ func (s *Server) AddFault(f Fault) error {
 	if err := f.validate(); err != nil {
 		return fmt.Errorf("add fault: %w", err)
 	}
-	left := f.Times
-	if left == 0 {
-		left = -1
-	}
 	ids := make([]string, len(f.IDs))
 	for k, id := range f.IDs {
 		ids[k] = strings.ToLower(id)
@@ -192,7 +279,7 @@ func (s *Server) AddFault(f Fault) error {
 	f.IDs = ids
 	s.faultMu.Lock()
 	defer s.faultMu.Unlock()
-	s.faults = append(s.faults, &activeFault{Fault: f, left: left})
+	s.faults = append(s.faults, &activeFault{Fault: f, counts: map[string]*faultCount{}})
 	return nil
 }
 
@@ -203,18 +290,104 @@ func (s *Server) ClearFaults() {
 	s.faults = nil
 }
 
-// takeFault returns the response of the first fault that matches the
-// request and counts it, or ok=false.
-func (s *Server) takeFault(rec *Request) (faultResponse, bool) {
+// takeFault returns the first fault that takes the request, counting it,
+// or ok=false.
+func (s *Server) takeFault(rec *Request) (Fault, bool) {
 	s.faultMu.Lock()
 	defer s.faultMu.Unlock()
 	for _, f := range s.faults {
-		if f.matches(rec) {
-			if f.left > 0 {
-				f.left--
-			}
-			return f.response(rec.Endpoint), true
+		if f.applies(rec) && f.take(rec.Endpoint) {
+			return f.Fault, true
 		}
 	}
-	return faultResponse{}, false
+	return Fault{}, false
+}
+
+// injectFault applies a fault that took the request. Kinds that replace
+// the response write their error at once and return done. FaultSlow and
+// FaultTruncated return a writer that delivers the normal response badly.
+// FaultHang waits first and returns done when the client gave up
+// meanwhile, so nothing is sent and the request log records status 0.
+func (s *Server) injectFault(w http.ResponseWriter, r *http.Request, rec *Request, f Fault) (http.ResponseWriter, bool) {
+	rec.Fault = true
+	switch f.Kind {
+	case FaultSlow:
+		return &slowWriter{ResponseWriter: w, r: r, delay: cmp.Or(f.Delay, defaultSlowDelay)}, false
+	case FaultTruncated:
+		return &truncatingWriter{ResponseWriter: w}, false
+	case FaultHang:
+		t := time.NewTimer(cmp.Or(f.Delay, defaultHangDelay))
+		defer t.Stop()
+		select {
+		case <-t.C:
+			return w, false
+		case <-r.Context().Done():
+			return w, true
+		}
+	}
+	resp := f.response(rec.Endpoint)
+	if resp.retryAfter >= 0 {
+		w.Header().Set("Retry-After", fmt.Sprint(resp.retryAfter))
+	}
+	s.writeError(w, rec, resp.status, resp.code, resp.message)
+	return w, true
+}
+
+// slowWriter sends each body write in slowPieces pieces with a pause
+// between them, so that one write takes about delay. It stops early when
+// the client goes away.
+type slowWriter struct {
+	http.ResponseWriter
+	r     *http.Request
+	delay time.Duration
+}
+
+func (sw *slowWriter) Write(p []byte) (int, error) {
+	rc := http.NewResponseController(sw.ResponseWriter)
+	size := max(1, (len(p)+slowPieces-1)/slowPieces)
+	pause := sw.delay / (slowPieces - 1)
+	written := 0
+	for written < len(p) {
+		if written > 0 {
+			t := time.NewTimer(pause)
+			select {
+			case <-t.C:
+			case <-sw.r.Context().Done():
+				t.Stop()
+				return written, sw.r.Context().Err()
+			}
+		}
+		n, err := sw.ResponseWriter.Write(p[written:min(len(p), written+size)])
+		written += n
+		if err != nil {
+			return written, err
+		}
+		if err := rc.Flush(); err != nil {
+			return written, err
+		}
+	}
+	return written, nil
+}
+
+// truncatingWriter sends the first half of the body and drops the rest.
+// The header still announces the whole body, so net/http closes the
+// connection after the handler returns instead of reusing it, and the
+// client reads an unexpected end of the stream.
+type truncatingWriter struct {
+	http.ResponseWriter
+	dropped bool
+}
+
+func (tw *truncatingWriter) Write(p []byte) (int, error) {
+	if tw.dropped {
+		return len(p), nil
+	}
+	tw.dropped = true
+	if _, err := tw.ResponseWriter.Write(p[:len(p)/2]); err != nil {
+		return 0, err
+	}
+	if err := http.NewResponseController(tw.ResponseWriter).Flush(); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }

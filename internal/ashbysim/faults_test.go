@@ -3,6 +3,7 @@ package ashbysim_test
 import (
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/restload/restload/internal/ashbysim"
 )
@@ -111,6 +112,9 @@ func TestAddFaultRejects(t *testing.T) {
 		{"NegativeTimes", ashbysim.Fault{Kind: ashbysim.FaultRateLimit, Times: -1}},
 		{"UnknownEndpoint", ashbysim.Fault{Kind: ashbysim.FaultRateLimit, Endpoint: "candidates.list"}},
 		{"NegativeRetryAfter", ashbysim.Fault{Kind: ashbysim.FaultRateLimit, RetryAfter: -1}},
+		{"NegativeSkip", ashbysim.Fault{Kind: ashbysim.FaultServerError, Skip: -1}},
+		{"NegativeDelay", ashbysim.Fault{Kind: ashbysim.FaultSlow, Delay: -time.Second}},
+		{"DelayOnRateLimit", ashbysim.Fault{Kind: ashbysim.FaultRateLimit, Delay: time.Second}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -199,12 +199,10 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, rec *Request) {
 	}
 
 	if f, ok := s.takeFault(rec); ok {
-		rec.Fault = true
-		if f.retryAfter >= 0 {
-			w.Header().Set("Retry-After", fmt.Sprint(f.retryAfter))
+		var done bool
+		if w, done = s.injectFault(w, r, rec, f); done {
+			return
 		}
-		s.writeError(w, rec, f.status, f.code, f.message)
-		return
 	}
 	if ep == nil {
 		s.writeAPIKeyInfo(w, rec, key)

@@ -1,13 +1,9 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
-	"math/rand/v2"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/restload/restload/destination/postgres"
 	"github.com/restload/restload/internal/ashbysim"
@@ -57,47 +53,4 @@ func TestPostgresDestination(t *testing.T) {
 		t.Errorf("second run: summary lacks %q:\n%s", want, out)
 	}
 	checkCounts(t, db, sim, names...)
-}
-
-// TestKillDuringPostgresLoad kills restload with SIGKILL while it loads
-// into PostgreSQL, then runs it again: every object exactly once.
-func TestKillDuringPostgresLoad(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds a large organisation")
-	}
-	const key = "test-key-pg-kill"
-	sim, url := startSim(t, 23, 3000, key)
-	srv := pgtest.Start(t)
-	for trial := range 3 {
-		_, creds := srv.CreateDB(t)
-		e := newEnv(t)
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-		args := []string{"run", "ashby", "--destination", "postgres", "--resources", strings.Join(crashResources, ","), "--log-level", "info"}
-		cmd := e.command(ctx, url, key, args...)
-		cmd.Env = append(cmd.Env, "DESTINATION__POSTGRES__CREDENTIALS="+creds)
-		stderr, err := cmd.StderrPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		if !waitForLine(stderr, "loading package") {
-			t.Fatalf("trial %d: restload ended before loading: %v", trial, cmd.Wait())
-		}
-		time.Sleep(time.Duration(rand.IntN(300)) * time.Millisecond)
-		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-			t.Fatal(err)
-		}
-		cmd.Wait()
-		cancel()
-
-		runAgainst(t, e, url, key, []string{"DESTINATION__POSTGRES__CREDENTIALS=" + creds}, args[:len(args)-2]...)
-		db, err := postgres.OpenDB(t.Context(), postgres.Config{Credentials: creds})
-		if err != nil {
-			t.Fatal(err)
-		}
-		checkCounts(t, db, sim, crashResources...)
-		db.Close()
-	}
 }
