@@ -312,6 +312,11 @@ func configTOML(source string) string {
 [sources.ashby]
 # Base URL of Ashby's API; only loopback hosts may use plain http://.
 # base_url = "` + ashby.DefaultBaseURL + `"
+# Time limit of one request; a request that exceeds it is retried.
+# request_timeout = "60s"
+# How often a request is retried after 429, 5xx, a timeout or a broken
+# connection, with backoff that doubles from one second.
+# max_retries = 6
 `)
 	}
 	b.WriteString(`

@@ -154,12 +154,19 @@ func runAshby(cmd *cobra.Command, g *globalFlags, f *runFlags) error {
 	if err := conf.Decode("sources.ashby", &settings); err != nil {
 		return &usageError{err}
 	}
+	if settings.RequestTimeout < 0 || settings.MaxRetries < 0 {
+		return &usageError{fmt.Errorf("sources.ashby.request_timeout (%s) and sources.ashby.max_retries (%d) cannot be negative: leave them unset for one minute and 6 retries",
+			settings.RequestTimeout, settings.MaxRetries)}
+	}
 	cfg := ashby.Config{
 		APIKey:    settings.APIKey.Reveal(),
 		BaseURL:   settings.BaseURL,
 		Resources: f.resources,
 		Logger:    logger,
 		PII:       schema.PIIMode(f.pii),
+
+		RequestTimeout: settings.RequestTimeout,
+		MaxRetries:     settings.MaxRetries,
 	}
 	if f.demo {
 		key, err := randomKey()

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"time"
+
 	"github.com/spf13/cobra"
 
 	"github.com/restload/restload/config"
@@ -14,6 +16,12 @@ type ashbySettings struct {
 	// WebhookSecret is the secret token of Ashby's webhooks, which
 	// "restload webhook serve ashby" checks signatures with.
 	WebhookSecret config.Secret `config:"webhook_secret"`
+	// RequestTimeout bounds one request to Ashby, such as "30s"; empty
+	// means one minute.
+	RequestTimeout time.Duration `config:"request_timeout"`
+	// MaxRetries is how often a request is retried after 429, 5xx, a
+	// timeout or a broken connection; empty means 6.
+	MaxRetries int `config:"max_retries"`
 }
 
 // runtimeSettings are the keys under [runtime] or RUNTIME__*.

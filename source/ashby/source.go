@@ -46,9 +46,11 @@ type Config struct {
 	BaseURL string
 	// Resources selects resources by name; empty means all.
 	Resources []string
-	// HTTPClient sends the requests; nil means a default client. Each
-	// request times out after 60 seconds either way.
+	// HTTPClient sends the requests; nil means a default client.
 	HTTPClient *http.Client
+	// RequestTimeout bounds one request, its body included; zero means
+	// 60 seconds. A request that times out is retried like a 5xx.
+	RequestTimeout time.Duration
 	// Logger receives retries and fallbacks; nil discards them.
 	Logger *slog.Logger
 	// MaxRetries is how often a request is retried after 429, 5xx or a
@@ -155,6 +157,7 @@ func NewFromDefinition(def *rest.Config, cfg Config) (*Source, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	def.Client.Timeout = rest.Duration(cmp(cfg.RequestTimeout, 60*time.Second))
 	def.Client.Retry = rest.Retry{
 		MaxAttempts:  cmp(cfg.MaxRetries, 6) + 1,
 		Backoff:      rest.Duration(cmp(cfg.RetryDelay, time.Second)),
