@@ -73,6 +73,8 @@ var offlineSettings = []string{"autoinstall_known_extensions", "autoload_known_e
 type Client struct {
 	db   *sql.DB
 	path string
+	// memoryLimit is the memory_limit the database was opened with.
+	memoryLimit string
 
 	// loadMu serializes Load, because two transactions that write the
 	// same tables would conflict.
@@ -143,7 +145,7 @@ func OpenWith(path string, opts Options) (*Client, error) {
 	if err != nil {
 		return nil, openError(abs, opts, err)
 	}
-	c := &Client{db: db, path: abs}
+	c := &Client{db: db, path: abs, memoryLimit: limit}
 	if err := c.checkOffline(); err != nil {
 		db.Close()
 		return nil, openError(abs, opts, err)
@@ -183,6 +185,19 @@ func openError(path string, opts Options, err error) error {
 		return fmt.Errorf("open duckdb %q: memory limit %q: use a size such as 512MB or 2GB: %w", path, opts.MemoryLimit, err)
 	}
 	return fmt.Errorf("open duckdb %q: %w", path, err)
+}
+
+// resourceHint adds what to do to a load error that DuckDB raised for
+// lack of memory or disk; the package was rolled back either way.
+func (c *Client) resourceHint(err error) error {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "Out of Memory"):
+		return fmt.Errorf("%w: DuckDB ran out of its memory limit of %s; raise destination.duckdb.memory_limit and run again, nothing of this package was committed", err, c.memoryLimit)
+	case strings.Contains(msg, "No space left on device"):
+		return fmt.Errorf("%w: the disk is full; DuckDB spills what exceeds its memory limit (%s) to destination.duckdb.temp_directory, so free space there, point it at a larger disk or raise the limit, then run again; nothing of this package was committed", err, c.memoryLimit)
+	}
+	return err
 }
 
 // checkOffline verifies that the extension settings took effect. Running

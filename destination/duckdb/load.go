@@ -44,7 +44,7 @@ func (c *Client) Load(ctx context.Context, p *destination.Package) error {
 	}
 	if err != nil {
 		rollback(ctx, conn)
-		return fmt.Errorf("load package %s into dataset %s: %w", p.LoadID, p.Dataset, err)
+		return c.resourceHint(fmt.Errorf("load package %s into dataset %s: %w", p.LoadID, p.Dataset, err))
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package duckdb
 
 import (
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -43,5 +44,29 @@ func TestOpenWithOptions(t *testing.T) {
 				t.Errorf("temp_directory = %q, want %q", temp, tc.opts.TempDirectory)
 			}
 		})
+	}
+}
+
+func TestResourceHint(t *testing.T) {
+	c := &Client{memoryLimit: "256MB"}
+	tests := []struct {
+		err  string
+		want string
+	}{
+		{"Out of Memory Error: could not allocate block", "raise destination.duckdb.memory_limit"},
+		{`Could not write file "x.tmp": No space left on device`, "point it at a larger disk"},
+		{"Binder Error: no such column", ""},
+	}
+	for _, tc := range tests {
+		got := c.resourceHint(errors.New(tc.err)).Error()
+		if tc.want == "" {
+			if got != tc.err {
+				t.Errorf("%q became %q, want it unchanged", tc.err, got)
+			}
+			continue
+		}
+		if !strings.Contains(got, tc.want) || !strings.Contains(got, "256MB") || !strings.HasPrefix(got, tc.err) {
+			t.Errorf("%q became %q, want the error, the limit and %q", tc.err, got, tc.want)
+		}
 	}
 }
