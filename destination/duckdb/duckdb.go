@@ -86,7 +86,7 @@ type Client struct {
 }
 
 // DefaultMemoryLimit is the memory that DuckDB may use for a load unless
-// Options.MemoryLimit says otherwise. A package loads in one
+// Options.MemoryLimit sets another. A package loads in one
 // transaction, so without a limit DuckDB keeps the whole package in
 // memory, which grows with the size of the organisation; under the limit
 // it spills to its temporary folder instead. Queries of a pipeline this
@@ -188,7 +188,7 @@ func openError(path string, opts Options, err error) error {
 }
 
 // resourceHint adds what to do to a load error that DuckDB raised for
-// lack of memory or disk; the package was rolled back either way.
+// lack of memory or disk. The package was rolled back either way.
 func (c *Client) resourceHint(err error) error {
 	msg := err.Error()
 	switch {
