@@ -73,6 +73,7 @@ func parseWebhookBenchFlags(args []string) (*webhookBenchFlags, error) {
 	fs.Float64Var(&f.unknown, "unknown", 0.02, "fraction of requests with actions that the loader keeps in webhook_events only")
 	fs.StringVar(&f.cpuProfile, "server-cpu-profile", "", "file for a Go CPU profile of the server, for go tool pprof")
 	fs.BoolVar(&f.keep, "keep", false, "keep the temporary folder (DuckDB file, spool, server log) and print its path")
+
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -109,7 +110,7 @@ type webhookBenchRun struct {
 	flags      *webhookBenchFlags
 	result     *webhookload.Result
 	distinct   int
-	peak       int // most event files in the spool while sending
+	peak       int // maximum number of event files in the spool while sending
 	pending    int // event files in the spool at SIGTERM
 	drain      time.Duration
 	rows       int
@@ -129,8 +130,12 @@ func runWebhookBench(args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	return benchWebhook(ctx, f, os.Stdout, slog.New(slog.NewTextHandler(os.Stderr, nil)))
+}
 
+// benchWebhook runs the benchmark that f describes, writes its report to
+// out and returns the problems it found.
+func benchWebhook(ctx context.Context, f *webhookBenchFlags, out io.Writer, logger *slog.Logger) error {
 	dir, err := os.MkdirTemp("", "restload-bench-webhook-")
 	if err != nil {
 		return fmt.Errorf("create temporary folder: %w", err)
@@ -174,11 +179,10 @@ func runWebhookBench(args []string) error {
 	run.stop(ctx, logger, srv, bin, dir, spool)
 	run.verify(ctx, filepath.Join(dir, webhookBenchPipeline+".duckdb"))
 	run.check()
-	fmt.Print(run.report())
-	if len(run.problems) > 0 {
-		return errors.Join(run.problems...)
+	if _, err := io.WriteString(out, run.report()); err != nil {
+		run.problems = append(run.problems, fmt.Errorf("write report: %w", err))
 	}
-	return nil
+	return errors.Join(run.problems...)
 }
 
 // send posts the deliveries to srv and samples the spool's backlog
