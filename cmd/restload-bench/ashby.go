@@ -177,8 +177,8 @@ func runAshbyBench(args []string) error {
 // and returns the report.
 func measureAshby(ctx context.Context, logger *slog.Logger, f *ashbyBenchFlags, bin, dir string) (*ashbyReport, error) {
 	rep := &ashbyReport{
-		flags: f, command: ashbyCommandLine(), date: time.Now().UTC(),
-		machine: ashbyMachine(), build: describeBuild(ctx, bin, f.restload == ""),
+		flags: f, command: commandLine(), date: time.Now().UTC(),
+		machine: machineDescription(), build: describeBuild(ctx, bin, f.restload == ""),
 	}
 	key := make([]byte, 16)
 	rand.Read(key)
@@ -211,13 +211,13 @@ func measureCandidates(ctx context.Context, logger *slog.Logger, rep *ashbyRepor
 	lister := &ashbyLister{base: emu.url, key: apiKey, client: &http.Client{}}
 
 	logger.Info("plain fetch loop", "url", emu.url)
-	rep.plainLoad = ashbyLoadAverage()
+	rep.plainLoad = loadAverage()
 	if rep.plain, err = lister.discardAll(ctx); err != nil {
 		return fmt.Errorf("plain fetch loop: %w", err)
 	}
 
 	logger.Info("restload run ashby --resources candidates")
-	rep.candidatesLoad = ashbyLoadAverage()
+	rep.candidatesLoad = loadAverage()
 	args := []string{"--resources", "candidates", "--destination", "duckdb"}
 	if f.cpuProfile != "" {
 		args = append(args, "--cpu-profile", filepath.Join(f.cpuProfile, "candidates.pprof"))
@@ -241,7 +241,7 @@ func measureCandidates(ctx context.Context, logger *slog.Logger, rep *ashbyRepor
 	}
 
 	logger.Info("DuckDB read_json and unnest", "items", items)
-	rep.baselineLoad = ashbyLoadAverage()
+	rep.baselineLoad = loadAverage()
 	baseDB := filepath.Join(dir, "baseline.duckdb")
 	if rep.baseline, err = runDuckBaseline(ctx, baseDB, items, sh); err != nil {
 		return err
@@ -275,7 +275,7 @@ func measureWholeRun(ctx context.Context, logger *slog.Logger, rep *ashbyReport,
 	}
 	defer emu.kill()
 	logger.Info("restload run ashby, every resource")
-	rep.wholeLoad = ashbyLoadAverage()
+	rep.wholeLoad = loadAverage()
 	args := []string{"--destination", "duckdb"}
 	if f.cpuProfile != "" {
 		args = append(args, "--cpu-profile", filepath.Join(f.cpuProfile, "whole.pprof"))

@@ -150,7 +150,7 @@ func benchWebhook(ctx context.Context, f *webhookBenchFlags, out io.Writer, logg
 	if bin == "" {
 		bin = filepath.Join(dir, "restload")
 		logger.Info("building restload", "output", bin)
-		if err := buildWebhookServerBinary(ctx, bin); err != nil {
+		if err := buildRestloadBinary(ctx, bin); err != nil {
 			return err
 		}
 	}
@@ -206,11 +206,11 @@ func (r *webhookBenchRun) send(ctx context.Context, srv *webhookServer, deliveri
 		}
 	}()
 
-	r.loadBefore = webhookLoadAverage()
+	r.loadBefore = loadAverage()
 	res, err := webhookload.Send(ctx, webhookload.SendConfig{
 		URL: srv.url, Secret: srv.secret, Rate: f.rate, Concurrency: f.concurrency, MaxDuration: f.duration,
 	}, deliveries)
-	r.loadAfter = webhookLoadAverage()
+	r.loadAfter = loadAverage()
 	r.pending = countSpooledEvents(spool)
 	stopSampling()
 	r.peak = max(<-peak, r.pending)
@@ -254,16 +254,6 @@ func restartToDrain(ctx context.Context, bin, dir, spool string, f *webhookBench
 		time.Sleep(100 * time.Millisecond)
 	}
 	return srv.stop()
-}
-
-// buildWebhookServerBinary builds the restload command into bin.
-func buildWebhookServerBinary(ctx context.Context, bin string) error {
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/restload/restload/cmd/restload")
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("build restload: %w; run from inside the restload module or pass --restload PATH", err)
-	}
-	return nil
 }
 
 // verify reads the DuckDB file, after the server exited, and records
@@ -341,10 +331,10 @@ func (r *webhookBenchRun) report() string {
 		verdict = fmt.Sprintf("FAILED: %d problems, listed on standard error", len(r.problems))
 	}
 	fmt.Fprintf(&b, "\nResult: %s.\n\n", verdict)
-	fmt.Fprintf(&b, "- Machine: %s; load average %s before sending, %s after\n", webhookMachine(), r.loadBefore, r.loadAfter)
+	fmt.Fprintf(&b, "- Machine: %s; load average %s before sending, %s after\n", machineDescription(), r.loadBefore, r.loadAfter)
 	fmt.Fprintf(&b, "- Go: %s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	fmt.Fprintf(&b, "- Date: %s\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"))
-	fmt.Fprintf(&b, "- Command: `%s`\n", webhookCommandLine())
+	fmt.Fprintf(&b, "- Command: `%s`\n", commandLine())
 	fmt.Fprintf(&b, "- Server: `restload webhook serve ashby --destination %s --batch-size %d --batch-wait %s`, log level info, events from the Ashby emulator (seed %d), %.0f%% duplicate deliveries, %.0f%% unknown actions\n",
 		f.destination, f.batchSize, f.batchWait, f.seed, 100*f.duplicates, 100*f.unknown)
 	return b.String()
@@ -513,54 +503,4 @@ func countSpooledEvents(dir string) int {
 		}
 	}
 	return n
-}
-
-// webhookMachine describes the CPU and memory from /proc.
-func webhookMachine() string {
-	model := "unknown CPU"
-	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for line := range strings.Lines(string(data)) {
-			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-				model = strings.TrimSpace(v)
-				break
-			}
-		}
-	}
-	mem := "unknown memory"
-	if data, err := os.ReadFile("/proc/meminfo"); err == nil {
-		for line := range strings.Lines(string(data)) {
-			fields := strings.Fields(line)
-			if len(fields) >= 2 && fields[0] == "MemTotal:" {
-				if kb, err := strconv.ParseFloat(fields[1], 64); err == nil {
-					mem = strconv.FormatFloat(kb/(1<<20), 'f', 1, 64) + " GiB memory"
-				}
-			}
-		}
-	}
-	return fmt.Sprintf("%s, %d cores, %s", model, runtime.NumCPU(), mem)
-}
-
-// webhookLoadAverage returns the 1-minute load average from /proc/loadavg.
-func webhookLoadAverage() string {
-	data, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	if fields := strings.Fields(string(data)); len(fields) > 0 {
-		return fields[0]
-	}
-	return "unknown"
-}
-
-// webhookCommandLine returns the command as it was run, program name without
-// its folder, with arguments quoted where a shell needs it.
-func webhookCommandLine() string {
-	parts := []string{filepath.Base(os.Args[0])}
-	for _, a := range os.Args[1:] {
-		if a == "" || strings.ContainsAny(a, " \t\n'\"$`\\*?[]{}()<>|&;#~") {
-			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
-		}
-		parts = append(parts, a)
-	}
-	return strings.Join(parts, " ")
 }

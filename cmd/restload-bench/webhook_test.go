@@ -22,7 +22,7 @@ func TestBenchWebhook(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	bin := filepath.Join(t.TempDir(), "restload")
-	if err := buildWebhookServerBinary(ctx, bin); err != nil {
+	if err := buildRestloadBinary(ctx, bin); err != nil {
 		t.Fatal(err)
 	}
 	f, err := parseWebhookBenchFlags([]string{"--restload", bin, "--events", "400", "--rate", "0",

@@ -22,8 +22,8 @@ func buildRestloadBinary(ctx context.Context, bin string) error {
 	return nil
 }
 
-// ashbyMachine describes the CPU, cores, memory and kernel from /proc.
-func ashbyMachine() string {
+// machineDescription describes the CPU, cores, memory and kernel from /proc.
+func machineDescription() string {
 	model := "unknown CPU"
 	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
 		for line := range strings.Lines(string(data)) {
@@ -51,8 +51,8 @@ func ashbyMachine() string {
 	return desc
 }
 
-// ashbyLoadAverage returns the 1-minute load average from /proc/loadavg.
-func ashbyLoadAverage() string {
+// loadAverage returns the 1-minute load average from /proc/loadavg.
+func loadAverage() string {
 	data, err := os.ReadFile("/proc/loadavg")
 	if err != nil {
 		return "unknown"
@@ -63,9 +63,9 @@ func ashbyLoadAverage() string {
 	return "unknown"
 }
 
-// ashbyCommandLine returns the command as it was run, program name
+// commandLine returns the command as it was run, program name
 // without its folder, with arguments quoted where a shell needs it.
-func ashbyCommandLine() string {
+func commandLine() string {
 	parts := []string{filepath.Base(os.Args[0])}
 	for _, a := range os.Args[1:] {
 		if a == "" || strings.ContainsAny(a, " \t\n'\"$`\\*?[]{}()<>|&;#~") {
