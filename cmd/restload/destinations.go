@@ -29,7 +29,7 @@ type duckdbSettings struct {
 	// MemoryLimit caps DuckDB's memory during a load, such as 512MB;
 	// empty means duckdb.DefaultMemoryLimit.
 	MemoryLimit string `config:"memory_limit"`
-	// TempDirectory is where DuckDB spills what exceeds the limit; empty
+	// TempDirectory is the folder for what exceeds the limit. Empty
 	// means <pipeline>.duckdb.tmp beside the database.
 	TempDirectory string `config:"temp_directory"`
 }

@@ -48,7 +48,7 @@ func newRootCommand() (*cobra.Command, *globalFlags) {
 	return root, g
 }
 
-// startProfile starts the CPU profile that --cpu-profile asks for.
+// startProfile starts the CPU profile that --cpu-profile requests.
 func (g *globalFlags) startProfile() error {
 	if g.cpuProfile == "" {
 		return nil
