@@ -14,7 +14,8 @@ import (
 
 // Job is one normalized file of a load package: the rows of one table.
 //
-// The file holds one JSON object per line. Its keys are column names of
+// The file holds one JSON object per line, compressed with zstd when its
+// name ends in ".zst"; read it through OpenJob. Its keys are column names of
 // the table in Package.Schema; a missing key means NULL. Values are
 // encoded by column type:
 //   - text: a JSON string
@@ -28,8 +29,8 @@ import (
 //   - binary: a JSON string holding standard base64
 //
 // Rows of root tables also carry "_rl_seq", a number that grows with the
-// order in which the source returned the items within the package. It is
-// not a column: a merge keeps, per primary key, only the row with the
+// order in which the source returned the items within the package; each
+// table counts from 1 on its own. It is not a column: a merge keeps, per primary key, only the row with the
 // highest _rl_seq (and that row's child rows), unless a dedup sort column
 // decides first.
 //

@@ -7,20 +7,24 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/klauspost/compress/zstd"
 )
 
 // fileWriter is the open file of a table.
 type fileWriter struct {
 	f     *os.File
 	w     *bufio.Writer
+	zw    *zstd.Encoder // between w and f when the file is compressed
 	file  File
-	bytes int64
+	bytes int64 // uncompressed
 }
 
 // write appends the rows of the current item to their tables' files.
@@ -36,16 +40,27 @@ func (n *Normalizer) write() {
 
 func (n *Normalizer) writeRow(t *table, row []byte) error {
 	if t.out == nil {
-		path := filepath.Join(n.dir, fileName(t.t.Name, len(t.files)))
+		name := fileName(t.t.Name, len(t.files))
+		if n.Compress {
+			name += ".zst"
+		}
+		path := filepath.Join(n.dir, name)
 		f, err := os.Create(path)
 		if err != nil {
 			return fmt.Errorf("create file for table %s: %w", t.t.Name, err)
 		}
-		t.out = &fileWriter{
-			f:    f,
-			w:    bufio.NewWriterSize(f, 32<<10),
-			file: File{Table: t.t.Name, Path: path},
+		w := &fileWriter{f: f, file: File{Table: t.t.Name, Path: path}}
+		if n.Compress {
+			w.zw, err = newEncoder(f)
+			if err != nil {
+				f.Close()
+				return fmt.Errorf("compress file for table %s: %w", t.t.Name, err)
+			}
+			w.w = bufio.NewWriterSize(w.zw, 32<<10)
+		} else {
+			w.w = bufio.NewWriterSize(f, 32<<10)
 		}
+		t.out = w
 	}
 	w := t.out
 	if _, err := w.w.Write(row); err != nil {
@@ -66,6 +81,9 @@ func (n *Normalizer) closeFile(t *table) error {
 	w := t.out
 	t.out = nil
 	err := w.w.Flush()
+	if w.zw != nil && err == nil {
+		err = w.zw.Close()
+	}
 	if err == nil && !n.skipSync {
 		err = w.f.Sync()
 	}
@@ -117,6 +135,17 @@ func (n *Normalizer) Close() ([]File, error) {
 		return nil, err
 	}
 	return files, nil
+}
+
+// newEncoder returns a zstd writer to f at the fastest level. One table
+// file stays open per table, so each encoder is kept small: one goroutine
+// and a 1 MiB window instead of the default 8 MiB.
+func newEncoder(f io.Writer) (*zstd.Encoder, error) {
+	return zstd.NewWriter(f,
+		zstd.WithEncoderLevel(zstd.SpeedFastest),
+		zstd.WithEncoderConcurrency(1),
+		zstd.WithWindowSize(1<<20),
+		zstd.WithLowerEncoderMem(true))
 }
 
 // maxFileStem bounds the table part of a file name, as many file systems

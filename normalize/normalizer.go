@@ -19,7 +19,8 @@ const seqField = "_rl_seq"
 type File struct {
 	Table string
 	// Path is the file's path: the Normalizer's directory joined with
-	// <table>.<n>.jsonl.
+	// <table>.<n>.jsonl, or <table>.<n>.jsonl.zst when the Normalizer
+	// compresses its files.
 	Path string
 	Rows int64
 }
@@ -40,6 +41,11 @@ type Normalizer struct {
 	// that the destination accepts; longer names are shortened by
 	// schema.ShortenIdentifier. Zero means no limit.
 	MaxIdentifierLength int
+	// Compress writes every file as one zstd stream, which
+	// destination.OpenJob reads back. JSONL rows repeat their member
+	// names, so the files shrink to about a tenth, and a large package
+	// needs that much less free disk.
+	Compress bool
 
 	s           *schema.Schema
 	loadID      string
@@ -49,7 +55,7 @@ type Normalizer struct {
 	tables map[string]*table
 	names  map[string]string // raw member name -> identifier
 	dirty  bool              // the schema changed and its version was bumped
-	seq    int64             // _rl_seq of the last root row
+	seq    int64             // _rl_seq of the current root row
 	serial int64             // serial of the last row, for claiming names
 	err    error             // a write error that ends the Normalizer
 	closed bool
@@ -237,7 +243,8 @@ func (n *Normalizer) item(line []byte) error {
 	}
 
 	n.out, n.rows, n.hashAt = n.out[:0], n.rows[:0], -1
-	n.seq++
+	t.seq++
+	n.seq = t.seq
 	if t.ids == nil {
 		t.ids = newIDDeriver("root", n.loadID, t.t.Name)
 	}

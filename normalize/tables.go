@@ -23,6 +23,10 @@ type table struct {
 	// table, so that a second list of that row with the same name gets a
 	// table of its own.
 	usedBy int64
+	// seq is the _rl_seq of the root table's last row. Counting per
+	// table makes a table's rows independent of the other resources in
+	// the package, so that resources can be normalized apart.
+	seq int64
 	// ids derives the _rl_id of the table's rows.
 	ids   *idDeriver
 	out   *fileWriter

@@ -45,6 +45,10 @@ type Config struct {
 	// The same key gives the same hashes across runs, so hashed values
 	// still join; without a key such a column fails the normalize step.
 	PIIHashKey []byte
+	// NormalizeWorkers bounds how many resources are normalized at the
+	// same time. Zero means one per CPU (GOMAXPROCS); 1 normalizes one
+	// resource after another.
+	NormalizeWorkers int
 	// FullRefresh makes every run extract each resource from scratch, as
 	// on a first run, ignoring its stored state (sync tokens, cursors)
 	// but keeping its tables. Resources that then list every object mark

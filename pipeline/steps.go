@@ -183,64 +183,6 @@ func (p *Pipeline) extractResource(ctx context.Context, dir, srcName string, r s
 	return res, state, nil
 }
 
-// normalize turns the package's items into table files and stores the
-// grown schema in the package.
-func (p *Pipeline) normalize(dir string, m *Manifest) error {
-	out := filepath.Join(dir, normalizedDir)
-	// Files of a normalize that was interrupted are incomplete: start over.
-	if err := os.RemoveAll(out); err != nil {
-		return fmt.Errorf("clear %s: %w", out, err)
-	}
-	if err := os.MkdirAll(out, 0o700); err != nil {
-		return fmt.Errorf("create %s: %w", out, err)
-	}
-	sch := p.current.Clone()
-	n := normalize.New(sch, m.LoadID, out)
-	n.HashKey = p.cfg.PIIHashKey
-	n.MaxIdentifierLength = destination.CapabilitiesOf(p.cfg.Destination).MaxIdentifierLength
-	for _, res := range m.Resources {
-		if err := normalizeFile(n, dir, res); err != nil {
-			n.Close()
-			return p.normalizeError(dir, m, res.Name, err)
-		}
-	}
-	files, err := n.Close()
-	if err != nil {
-		return fmt.Errorf("normalize package %s: %w", m.LoadID, err)
-	}
-	report := n.Report()
-	for _, c := range report.Collisions {
-		p.logger.Warn("name collision", "detail", c.String())
-	}
-	for _, s := range report.Shortened {
-		p.logger.Warn("identifier shortened", "detail", s.String())
-	}
-	for _, d := range report.Discarded {
-		p.logger.Warn("data discarded by contract", "detail", d.String())
-	}
-	// Close synced the files; the folder entries are synced below.
-	for i := range files {
-		rel, err := filepath.Rel(dir, files[i].Path)
-		if err != nil {
-			return fmt.Errorf("normalize package %s: %w", m.LoadID, err)
-		}
-		files[i].Path = rel
-	}
-	if err := syncDir(out); err != nil {
-		return err
-	}
-	b, err := jsonIndent(sch)
-	if err != nil {
-		return err
-	}
-	if err := writeFileAtomic(filepath.Join(dir, schemaFile), b); err != nil {
-		return err
-	}
-	m.Files = files
-	m.Status = StatusNormalized
-	return writeManifest(dir, m)
-}
-
 // normalizeError explains a failed normalize. A broken contract or a
 // missing hash key fails the same way on every retry, so the package is
 // removed: its state was never committed, and the next run extracts the
@@ -260,15 +202,6 @@ func (p *Pipeline) normalizeError(dir string, m *Manifest, resource string, err 
 		return fmt.Errorf("%w: set normalize.pii_hash_key in .restload/secrets.toml or NORMALIZE__PII_HASH_KEY", err)
 	}
 	return fmt.Errorf("package %s of resource %s: %w", m.LoadID, resource, err)
-}
-
-func normalizeFile(n *normalize.Normalizer, dir string, res ExtractedResource) error {
-	f, err := os.Open(filepath.Join(dir, res.File))
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return n.Normalize(res.Hints, bufio.NewReaderSize(f, 1<<20))
 }
 
 // load hands a normalized package to the destination, unless an earlier

@@ -252,6 +252,9 @@ func runPipeline(cmd *cobra.Command, g *globalFlags, f *runFlags, conf *config.R
 	if err := conf.Decode("normalize", &norm); err != nil {
 		return &usageError{err}
 	}
+	if norm.Workers < 0 {
+		return &usageError{fmt.Errorf("normalize.workers is %d: set a positive number of resources to normalize at once, or 0 for one per CPU", norm.Workers)}
+	}
 	if f.pii == "hash" && norm.PIIHashKey.Reveal() == "" {
 		return &usageError{fmt.Errorf("--pii hash needs a secret key (normalize.pii_hash_key) so that hashes stay stable across runs: set it in one of these places:\n  %s",
 			strings.Join(conf.Searched("normalize.pii_hash_key", true), "\n  "))}
@@ -286,14 +289,15 @@ func runPipeline(cmd *cobra.Command, g *globalFlags, f *runFlags, conf *config.R
 		return err
 	}
 	p, err := pipeline.New(pipeline.Config{
-		Name:            name,
-		Dataset:         dataset,
-		Destination:     dest,
-		DestinationName: f.destination,
-		Logger:          logger,
-		Progress:        progress,
-		PIIHashKey:      []byte(norm.PIIHashKey.Reveal()),
-		FullRefresh:     f.fullRefresh,
+		Name:             name,
+		Dataset:          dataset,
+		Destination:      dest,
+		DestinationName:  f.destination,
+		Logger:           logger,
+		Progress:         progress,
+		PIIHashKey:       []byte(norm.PIIHashKey.Reveal()),
+		NormalizeWorkers: norm.Workers,
+		FullRefresh:      f.fullRefresh,
 	})
 	if err != nil {
 		wait()

@@ -34,6 +34,9 @@ type runtimeSettings struct {
 type normalizeSettings struct {
 	// PIIHashKey keys the hash of columns whose hint sets PII mode hash.
 	PIIHashKey config.Secret `config:"pii_hash_key"`
+	// Workers bounds how many resources are normalized at once; empty or
+	// 0 means one per CPU.
+	Workers int `config:"workers"`
 }
 
 // knownKeys lists every configuration key that restload reads, so that a

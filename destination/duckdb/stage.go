@@ -6,11 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	duckdbdriver "github.com/duckdb/duckdb-go/v2"
 	"github.com/go-json-experiment/json/jsontext"
 
+	"github.com/restload/restload/destination"
 	"github.com/restload/restload/destination/internal/sqlload"
 	"github.com/restload/restload/schema"
 )
@@ -50,7 +50,7 @@ func stageType(t schema.DataType) (string, error) {
 // table through an appender on dc, the driver connection of the load's
 // transaction. It returns the number of rows.
 func (s *stage) appendFile(ctx context.Context, dc driver.Conn, path string) (int64, error) {
-	f, err := os.Open(path)
+	f, err := destination.OpenJob(path)
 	if err != nil {
 		return 0, err
 	}

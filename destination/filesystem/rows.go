@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math/big"
-	"os"
 	"strconv"
 	"time"
 
@@ -81,7 +80,7 @@ func isHardDelete(c *schema.Column, v any) bool {
 // (timestamp in UTC to the microsecond, date at midnight UTC) or []byte.
 // fixed holds values that replace those of the file.
 func readJob(path string, cols []column, fixed map[string]any, emit func([]any) error) error {
-	f, err := os.Open(path)
+	f, err := destination.OpenJob(path)
 	if err != nil {
 		return err
 	}

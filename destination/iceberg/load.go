@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -177,7 +176,7 @@ func (l *loader) readJobs() error {
 
 // readJob reads one job file.
 func readJob(t *schema.Table, path string) ([]row, error) {
-	f, err := os.Open(path)
+	f, err := destination.OpenJob(path)
 	if err != nil {
 		return nil, err
 	}

@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/restload/restload/destination"
 	"github.com/restload/restload/destination/internal/sqlload"
 	"github.com/restload/restload/schema"
 )
@@ -41,7 +41,7 @@ func (s *stage) createSQL() (string, error) {
 // table with COPY ... FROM STDIN in binary format. It returns the number
 // of rows.
 func (s *stage) copyFile(ctx context.Context, tx pgx.Tx, path string) (int64, error) {
-	f, err := os.Open(path)
+	f, err := destination.OpenJob(path)
 	if err != nil {
 		return 0, err
 	}

@@ -91,18 +91,28 @@ func TestDemoRun(t *testing.T) {
 
 func TestRunUsageErrors(t *testing.T) {
 	tests := []struct {
-		name string
-		args []string
-		want []string
+		name   string
+		args   []string
+		config string // .restload/config.toml, if set
+		want   []string
 	}{
-		{"no key", []string{"run", "ashby"}, []string{"SOURCES__ASHBY__API_KEY", "--demo"}},
-		{"unknown destination", []string{"run", "ashby", "--demo", "--destination", "snowflake"}, []string{`"snowflake"`, "duckdb, postgres, filesystem or iceberg"}},
-		{"unknown source", []string{"run", "greenhouse"}, []string{`"greenhouse"`, "ashby"}},
-		{"unknown flag", []string{"run", "ashby", "--dmeo"}, []string{"--dmeo", "did you mean --demo?"}},
+		{"no key", []string{"run", "ashby"}, "", []string{"SOURCES__ASHBY__API_KEY", "--demo"}},
+		{"unknown destination", []string{"run", "ashby", "--demo", "--destination", "snowflake"}, "", []string{`"snowflake"`, "duckdb, postgres, filesystem or iceberg"}},
+		{"unknown source", []string{"run", "greenhouse"}, "", []string{`"greenhouse"`, "ashby"}},
+		{"unknown flag", []string{"run", "ashby", "--dmeo"}, "", []string{"--dmeo", "did you mean --demo?"}},
+		{"negative normalize workers", []string{"run", "ashby", "--demo"}, "[normalize]\nworkers = -1\n", []string{"normalize.workers is -1", "0 for one per CPU"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t)
+			if tc.config != "" {
+				if err := os.MkdirAll(filepath.Join(e.dir, ".restload"), 0o700); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(e.dir, ".restload", "config.toml"), []byte(tc.config), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
 			out, code := runBinary(t, e, tc.args...)
 			if code != 2 {
 				t.Errorf("exit code %d, want 2:\n%s", code, out)
