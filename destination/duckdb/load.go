@@ -89,10 +89,7 @@ func (l *loader) run(ctx context.Context) error {
 	if err := migrate(ctx, l.conn, p.Dataset, p.Schema); err != nil {
 		return err
 	}
-	if err := l.stageJobs(ctx); err != nil {
-		return err
-	}
-	if err := l.WriteAll(ctx, l.stageKeys); err != nil {
+	if err := l.WriteAll(ctx, l.stageKeys, l.stageJobs); err != nil {
 		return err
 	}
 	// DuckDB keeps temporary tables until the connection closes, and the
@@ -105,10 +102,13 @@ func (l *loader) run(ctx context.Context) error {
 	return l.RecordLoad(ctx)
 }
 
-// stageJobs creates a staging table per table with jobs and appends every
-// job file to it, in job order.
-func (l *loader) stageJobs(ctx context.Context) error {
+// stageJobs creates a staging table per table of tables with jobs and
+// appends every job file of those tables to it, in job order.
+func (l *loader) stageJobs(ctx context.Context, tables []*schema.Table) error {
 	for _, job := range l.Package.Jobs {
+		if !sqlload.Has(tables, job.Table) {
+			continue
+		}
 		s, err := l.stageFor(ctx, job.Table)
 		if err != nil {
 			return fmt.Errorf("load table %s from %s: %w", job.Table, job.Path, err)

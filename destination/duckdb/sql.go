@@ -48,6 +48,8 @@ func (dialect) CreateTempAs(name, query string) (stmt, ref string) {
 	return "CREATE OR REPLACE TEMP TABLE " + ref + " AS " + query, ref
 }
 
+func (dialect) DropTemp(name string) string { return "DROP TABLE IF EXISTS " + tempRef(name) }
+
 // FirstPerKey numbers the rows of each key by order and keeps the first.
 func (dialect) FirstPerKey(from string, key []string, order string) string {
 	return fmt.Sprintf("SELECT * FROM %s QUALIFY row_number() OVER (PARTITION BY %s ORDER BY %s) = 1",

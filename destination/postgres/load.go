@@ -110,10 +110,7 @@ func (l *loader) run(ctx context.Context) error {
 	if err := l.migrate(ctx); err != nil {
 		return err
 	}
-	if err := l.stageJobs(ctx); err != nil {
-		return err
-	}
-	if err := l.WriteAll(ctx, l.stageKeys); err != nil {
+	if err := l.WriteAll(ctx, l.stageKeys, l.stageJobs); err != nil {
 		return err
 	}
 	return l.RecordLoad(ctx)
@@ -131,10 +128,13 @@ func (l *loader) lockDataset(ctx context.Context) error {
 	return nil
 }
 
-// stageJobs creates a staging table per table with jobs and copies every
-// job file into it, in job order.
-func (l *loader) stageJobs(ctx context.Context) error {
+// stageJobs creates a staging table per table of tables with jobs and
+// copies every job file of those tables into it, in job order.
+func (l *loader) stageJobs(ctx context.Context, tables []*schema.Table) error {
 	for _, job := range l.Package.Jobs {
+		if !sqlload.Has(tables, job.Table) {
+			continue
+		}
 		s, err := l.stageFor(ctx, job.Table)
 		if err != nil {
 			return fmt.Errorf("load table %s from %s: %w", job.Table, job.Path, err)
@@ -145,7 +145,11 @@ func (l *loader) stageJobs(ctx context.Context) error {
 		s.Files = append(s.Files, job.Path)
 	}
 	// Statistics let the planner choose joins that suit the row counts.
-	for _, s := range l.stages {
+	for _, t := range tables {
+		s, ok := l.stages[t.Name]
+		if !ok {
+			continue
+		}
 		if err := l.exec(ctx, "ANALYZE "+s.Ref); err != nil {
 			return fmt.Errorf("analyze staged rows of table %s: %w", s.Table.Name, err)
 		}

@@ -55,6 +55,8 @@ func (dialect) CreateTempAs(name, query string) (stmt, ref string) {
 	return fmt.Sprintf("CREATE TEMP TABLE %s ON COMMIT DROP AS %s", sqlload.Ident(name), query), temp(name)
 }
 
+func (dialect) DropTemp(name string) string { return "DROP TABLE IF EXISTS " + temp(name) }
+
 // FirstPerKey uses DISTINCT ON, which keeps the first row of each key in
 // the ORDER BY, whose leading columns must be the key.
 func (dialect) FirstPerKey(from string, key []string, order string) string {

@@ -36,6 +36,9 @@ type Dialect interface {
 	// name, which lasts at least until the transaction ends, from the rows
 	// of query, and the name to refer to the table by.
 	CreateTempAs(name, query string) (stmt, ref string)
+	// DropTemp returns the statement that drops the temporary table name
+	// if it exists.
+	DropTemp(name string) string
 	// FirstPerKey returns a query of the rows of the table from, one per
 	// distinct value of the key columns: the row that order, an ORDER BY
 	// list, puts first.

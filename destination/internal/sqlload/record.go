@@ -55,7 +55,7 @@ func (w *Writer) CheckNotLoaded(ctx context.Context) error {
 }
 
 // RootTables returns the root tables to write: those that the package's
-// Tables lists, then the roots of staged tables that it does not list, in
+// Tables lists, then the roots of tables with jobs that it does not list, in
 // schema order. A listed name may also be the resource of a root table
 // whose name was shortened. A listed table that the schema lacks is
 // skipped, since it has no rows.
@@ -81,8 +81,15 @@ func (w *Writer) RootTables() ([]*schema.Table, error) {
 			roots = append(roots, t)
 		}
 	}
+	withJobs := make(map[string]bool)
+	for _, job := range w.Package.Jobs {
+		if s.Table(job.Table) == nil {
+			return nil, fmt.Errorf("load table %s from %s: the table is not in the package schema", job.Table, job.Path)
+		}
+		withJobs[job.Table] = true
+	}
 	for _, t := range s.Tables {
-		if _, ok := w.Stages[t.Name]; !ok {
+		if !withJobs[t.Name] {
 			continue
 		}
 		root := s.Root(t.Name)

@@ -46,21 +46,40 @@ func (w *Writer) CreateTemp(ctx context.Context, query string) (string, error) {
 	return ref, nil
 }
 
+// TreeStager stages the job files of the given tables, a root table and
+// its descendants, in job order, and records each staging table in the
+// Writer's Stages. The staging tables are named by TempName.
+type TreeStager func(ctx context.Context, tables []*schema.Table) error
+
 // WriteAll writes every root table that RootTables returns, marks the
 // rows that the package's Deletes name with MarkDeletedKeys, and stores
 // the package's state and schema version. It leaves RecordLoad to the
 // caller, to run last.
-func (w *Writer) WriteAll(ctx context.Context, stage KeyStager) error {
+//
+// Each root table's tree is staged by stageTree, written, and its
+// temporary tables dropped before the next tree is staged, so that the
+// staged rows of only one tree take memory or temporary disk at a time.
+func (w *Writer) WriteAll(ctx context.Context, stageKeys KeyStager, stageTree TreeStager) error {
 	roots, err := w.RootTables()
 	if err != nil {
 		return err
 	}
 	for _, root := range roots {
+		first := len(w.Temps)
+		tree := append([]*schema.Table{root}, w.Package.Schema.Descendants(root.Name)...)
+		if err := stageTree(ctx, tree); err != nil {
+			return err
+		}
 		if err := w.Write(ctx, root); err != nil {
 			return err
 		}
+		for _, name := range w.Temps[first:] {
+			if err := w.Tx.Exec(ctx, w.Dialect.DropTemp(name)); err != nil {
+				return fmt.Errorf("drop staging table %s: %w", name, err)
+			}
+		}
 	}
-	if err := w.MarkDeletedKeys(ctx, stage); err != nil {
+	if err := w.MarkDeletedKeys(ctx, stageKeys); err != nil {
 		return err
 	}
 	if err := w.StoreState(ctx); err != nil {
@@ -213,3 +232,13 @@ func (w *Writer) insert(ctx context.Context, t *schema.Table, src rowSource) err
 // now returns the current time at the microsecond precision that both
 // databases store.
 func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// Has reports whether tables holds the table named name.
+func Has(tables []*schema.Table, name string) bool {
+	for _, t := range tables {
+		if t.Name == name {
+			return true
+		}
+	}
+	return false
+}
