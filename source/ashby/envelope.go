@@ -110,18 +110,47 @@ func checkEnvelope(resp *rest.Response) error {
 		}
 		return ae
 	}
-	// Every page passes through here, and a page can be megabytes of
-	// items around these few members: the v2 decoder skips the items
-	// several times faster than encoding/json. Its options match
-	// encoding/json's leniency.
-	var env envelope
-	if err := jsonv2.Unmarshal(resp.Body, &env, envelopeOptions...); err != nil {
+	env, err := decodeEnvelope(resp)
+	if err != nil {
 		return fmt.Errorf("ashby %s: response is not the JSON envelope (%v): %q", endpoint, err, snippet(resp.Body))
 	}
 	if !env.Success {
 		return env.apiError(endpoint)
 	}
 	return nil
+}
+
+// decodeEnvelope decodes the envelope members of the body of resp.
+// Every page passes through here, and a page can be megabytes of items
+// around these few members. EachMember reads the members from the scan
+// that the engine makes of every page anyway, so the items are not read
+// again. Names match in any case and a later duplicate wins, as
+// encoding/json does.
+func decodeEnvelope(resp *rest.Response) (*envelope, error) {
+	var env envelope
+	err := resp.EachMember(func(name string, v json.RawMessage) error {
+		var dst any
+		switch {
+		case strings.EqualFold(name, "success"):
+			dst = &env.Success
+		case strings.EqualFold(name, "syncToken"):
+			dst = &env.SyncToken
+		case strings.EqualFold(name, "errors"):
+			dst = &env.Errors
+		case strings.EqualFold(name, "errorInfo"):
+			dst = &env.ErrorInfo
+		default:
+			return nil
+		}
+		if err := jsonv2.Unmarshal(v, dst, envelopeOptions...); err != nil {
+			return fmt.Errorf("member %s: %w", name, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &env, nil
 }
 
 // endpointOf returns the RPC name, such as "candidate.list", of a request

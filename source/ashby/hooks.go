@@ -113,8 +113,8 @@ func lastToken(l *rest.Listing) string {
 	if l == nil || l.Last == nil {
 		return ""
 	}
-	var env envelope
-	if json.Unmarshal(l.Last.Body, &env) != nil {
+	env, err := decodeEnvelope(l.Last)
+	if err != nil {
 		return ""
 	}
 	return env.SyncToken

@@ -28,6 +28,8 @@ type Response struct {
 	StatusCode int
 	Header     http.Header
 	Body       []byte
+
+	idx *bodyIndex // set by index
 }
 
 // ResponseError is a response that a resource could not use: an error

@@ -120,7 +120,7 @@ func (l *linkPager) first(*pageRequest) error { return nil }
 func (l *linkPager) next(resp *Response, _ int, req *pageRequest) (bool, error) {
 	var next string
 	if l.fromBody != nil {
-		raw, err := selectOne(resp.Body, l.fromBody)
+		raw, err := selectOne(resp, l.fromBody)
 		if err != nil || raw == nil || isNull(raw) {
 			return false, err
 		}
@@ -293,7 +293,7 @@ func (s *stopRules) done(resp *Response, n int) (bool, error) {
 		return true, nil
 	}
 	if s.total != nil {
-		raw, err := selectOne(resp.Body, s.total)
+		raw, err := selectOne(resp, s.total)
 		if err != nil {
 			return false, err
 		}
@@ -310,7 +310,7 @@ func (s *stopRules) done(resp *Response, n int) (bool, error) {
 		}
 	}
 	if s.hasMore != nil {
-		raw, err := selectOne(resp.Body, s.hasMore)
+		raw, err := selectOne(resp, s.hasMore)
 		if err != nil {
 			return false, err
 		}
@@ -479,7 +479,7 @@ func (c *cursorPager) next(resp *Response, n int, req *pageRequest) (bool, error
 	if err != nil || done {
 		return false, err
 	}
-	raw, err := selectOne(resp.Body, c.path)
+	raw, err := selectOne(resp, c.path)
 	if err != nil || raw == nil || isNull(raw) || string(raw) == `""` {
 		return false, err
 	}
@@ -533,9 +533,10 @@ func setPageValue(req *pageRequest, param, bodyPath string, v int64) error {
 	return nil
 }
 
-// selectOne returns the first value path selects in body, or nil.
-func selectOne(body []byte, path *jsonPath) (json.RawMessage, error) {
-	vals, err := path.Select(body)
+// selectOne returns the first value path selects in the body of resp, or
+// nil.
+func selectOne(resp *Response, path *jsonPath) (json.RawMessage, error) {
+	vals, err := path.selectIn(resp)
 	if err != nil || len(vals) == 0 {
 		return nil, err
 	}

@@ -428,7 +428,7 @@ func fuzzSelect(body []byte, expr string) json.RawMessage {
 	if err != nil {
 		return nil
 	}
-	raw, _ := selectOne(body, path)
+	raw, _ := selectOne(&Response{Body: body}, path)
 	return raw
 }
 

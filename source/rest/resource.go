@@ -12,8 +12,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/go-json-experiment/json/jsontext"
-
 	"github.com/restload/restload/schema"
 	"github.com/restload/restload/source"
 )
@@ -353,7 +351,7 @@ func (r *resource) chain(ctx context.Context, rec map[string]json.RawMessage, ru
 		}
 		listing.Pages++
 		listing.Last = resp
-		if !jsontext.Value(resp.Body).IsValid(scanOptions...) {
+		if resp.index().err != nil {
 			return r.src.client.responseError(resp, "response is not JSON")
 		}
 		items, err := r.items(resp)
@@ -512,7 +510,7 @@ func (r *resource) items(resp *Response) ([]json.RawMessage, error) {
 		r.logger.Info("detected data selector from the first response; set data_selector to skip detection", "data_selector", sel.String())
 	}
 	r.mu.Unlock()
-	vals, err := sel.Select(resp.Body)
+	vals, err := sel.selectIn(resp)
 	if err != nil {
 		return nil, r.src.client.responseError(resp, "response is not JSON: "+err.Error())
 	}
@@ -527,6 +525,9 @@ func (r *resource) items(resp *Response) ([]json.RawMessage, error) {
 	case isNull(v):
 		return nil, nil
 	case isArray(v):
+		if items, ok := resp.elements(v); ok {
+			return items, nil
+		}
 		items, err := arrayElements(v, nil)
 		if err != nil {
 			return nil, r.src.client.responseError(resp, "items are not a JSON list: "+err.Error())
