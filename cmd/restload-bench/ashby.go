@@ -13,6 +13,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -33,6 +35,9 @@ type ashbyBenchFlags struct {
 	keep       bool
 	compare    bool
 	wholeRun   bool
+	// wholeRuns lists the organisation sizes of the whole runs; it
+	// defaults to candidates.
+	wholeRuns  []int
 	cpuProfile string
 	rssLimitMB int64
 	minFreeMB  int64
@@ -54,7 +59,17 @@ func parseAshbyBenchFlags(args []string, stderr io.Writer) (*ashbyBenchFlags, er
 	fs.BoolVar(&f.keep, "keep", false, "keep the temporary folder (binary, items file, DuckDB files, logs) and print its path")
 	fs.BoolVar(&f.compare, "compare", true, "measure candidate.list against the plain baselines (a to d)")
 	fs.BoolVar(&f.wholeRun, "whole-run", true, "run every resource in a fresh folder for peak memory (e)")
-	fs.StringVar(&f.cpuProfile, "cpu-profile", "", "folder for Go CPU profiles of the restload runs (candidates.pprof, whole.pprof); needs a restload with --cpu-profile")
+	fs.Func("whole-runs", "candidates of each whole run (e), comma-separated, such as 100000,1000000; default: --candidates", func(v string) error {
+		for _, part := range strings.Split(v, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(part))
+			if err != nil || n < 1 {
+				return fmt.Errorf("%q is not a number of candidates: use whole numbers of 1 or more, separated by commas", part)
+			}
+			f.wholeRuns = append(f.wholeRuns, n)
+		}
+		return nil
+	})
+	fs.StringVar(&f.cpuProfile, "cpu-profile", "", "folder for Go CPU profiles of the restload runs (candidates.pprof, whole-N.pprof); needs a restload with --cpu-profile")
 	fs.Int64Var(&f.rssLimitMB, "rss-limit", 8000, "kill a restload run whose resident set size passes this many MB (10^6 bytes) and report it; 0 for no limit")
 	fs.Int64Var(&f.minFreeMB, "min-free-disk", 5000, "kill a restload run once the temporary folder's file system has less than this many MB free, and report it; 0 for no limit")
 	fs.Usage = func() {
@@ -79,6 +94,8 @@ examples:
   restload-bench ashby                              100,000 candidates, a to e
   restload-bench ashby --candidates 1000000 --compare=false
                                                     peak memory only
+  restload-bench ashby --whole-runs 100000,1000000  a to d at 100,000, then e
+                                                    at both sizes
 
 flags:
 `)
@@ -92,6 +109,9 @@ flags:
 	}
 	if f.candidates < 1 {
 		return nil, fmt.Errorf("invalid --candidates %d: use 1 or more", f.candidates)
+	}
+	if len(f.wholeRuns) == 0 {
+		f.wholeRuns = []int{f.candidates}
 	}
 	// The benchmark starts processes in other folders, so paths that it
 	// hands them must not be relative.
@@ -189,8 +209,10 @@ func measureAshby(ctx context.Context, logger *slog.Logger, f *ashbyBenchFlags, 
 		}
 	}
 	if f.wholeRun {
-		if err := measureWholeRun(ctx, logger, rep, bin, dir, apiKey); err != nil {
-			return nil, err
+		for _, n := range f.wholeRuns {
+			if err := measureWholeRun(ctx, logger, rep, bin, dir, apiKey, n); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return rep, nil
@@ -265,31 +287,40 @@ func measureCandidates(ctx context.Context, logger *slog.Logger, rep *ashbyRepor
 	return nil
 }
 
-// measureWholeRun runs every resource against a new emulator in a new
-// folder and records the peak memory of both processes.
-func measureWholeRun(ctx context.Context, logger *slog.Logger, rep *ashbyReport, bin, dir, apiKey string) error {
+// measureWholeRun runs every resource of an organisation of n candidates
+// against a new emulator in a new folder and records the peak memory of
+// both processes. Without --keep the folder is removed afterwards, since
+// a large run leaves gigabytes behind.
+func measureWholeRun(ctx context.Context, logger *slog.Logger, rep *ashbyReport, bin, dir, apiKey string, n int) error {
 	f := rep.flags
-	emu, err := startAshbyEmulator(ctx, bin, dir, apiKey, f.candidates, f.seed)
+	emu, err := startAshbyEmulator(ctx, bin, dir, apiKey, n, f.seed)
 	if err != nil {
 		return err
 	}
 	defer emu.kill()
-	logger.Info("restload run ashby, every resource")
-	rep.wholeLoad = loadAverage()
+	logger.Info("restload run ashby, every resource", "candidates", n)
+	w := &wholeRun{candidates: n, load: loadAverage()}
 	args := []string{"--destination", "duckdb"}
 	if f.cpuProfile != "" {
-		args = append(args, "--cpu-profile", filepath.Join(f.cpuProfile, "whole.pprof"))
+		args = append(args, "--cpu-profile", filepath.Join(f.cpuProfile, fmt.Sprintf("whole-%d.pprof", n)))
 	}
-	rep.whole, err = runRestload(ctx, bin, filepath.Join(dir, "whole"), emu.url, apiKey, f.limits(), args...)
-	if rep.whole == nil {
+	runDir := filepath.Join(dir, fmt.Sprintf("whole-%d", n))
+	w.run, err = runRestload(ctx, bin, runDir, emu.url, apiKey, f.limits(), args...)
+	if w.run == nil {
 		return err
 	}
+	rep.wholes = append(rep.wholes, w)
 	if err != nil {
 		// The report shows how far the run got; the benchmark still fails.
-		rep.problems = append(rep.problems, err)
+		rep.problems = append(rep.problems, fmt.Errorf("whole run at %d candidates: %w", n, err))
 	}
-	if rep.wholeEmulatorRSS, err = emu.stop(); err != nil {
+	if w.emulatorRSS, err = emu.stop(); err != nil {
 		return err
+	}
+	if !f.keep {
+		if err := os.RemoveAll(runDir); err != nil {
+			return fmt.Errorf("remove the folder of the whole run: %w", err)
+		}
 	}
 	return nil
 }

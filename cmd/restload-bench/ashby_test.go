@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -28,7 +29,7 @@ func TestMeasureAshby(t *testing.T) {
 	if err := buildRestloadBinary(ctx, bin); err != nil {
 		t.Fatal(err)
 	}
-	f := &ashbyBenchFlags{candidates: 150, seed: 2, compare: true, wholeRun: true, cpuProfile: filepath.Join(dir, "profiles")}
+	f := &ashbyBenchFlags{candidates: 150, seed: 2, compare: true, wholeRun: true, wholeRuns: []int{150, 40}, cpuProfile: filepath.Join(dir, "profiles")}
 	if err := os.Mkdir(f.cpuProfile, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -59,15 +60,37 @@ func TestMeasureAshby(t *testing.T) {
 			t.Errorf("%s: %d rows in SQL, %d in restload", name, n, tab.rows)
 		}
 	}
-	if rep.whole == nil || len(rep.whole.trace.Resources) < 40 {
-		t.Fatalf("whole run traced too few resources: %+v", rep.whole)
+	if len(rep.wholes) != 2 {
+		t.Fatalf("%d whole runs, want 2", len(rep.wholes))
 	}
-	for _, p := range []int64{rep.candidates.peakRSS, rep.whole.peakRSS, rep.emulatorRSS, rep.wholeEmulatorRSS} {
+	peaks := []int64{rep.candidates.peakRSS, rep.emulatorRSS}
+	for i, w := range rep.wholes {
+		if want := f.wholeRuns[i]; w.candidates != want {
+			t.Errorf("whole run %d: %d candidates, want %d", i, w.candidates, want)
+		}
+		if len(w.run.trace.Resources) < 40 {
+			t.Fatalf("whole run at %d candidates traced too few resources: %+v", w.candidates, w.run)
+		}
+		if _, err := os.Stat(w.run.dir); !os.IsNotExist(err) {
+			t.Errorf("the folder of the whole run at %d candidates was kept (%v)", w.candidates, err)
+		}
+		peaks = append(peaks, w.run.peakRSS, w.emulatorRSS)
+	}
+	if got := rep.largestWhole().candidates; got != 150 {
+		t.Errorf("largest whole run has %d candidates, want 150", got)
+	}
+	for _, p := range peaks {
 		if p < 1e6 {
 			t.Errorf("peak RSS %d bytes, want a measured size", p)
 		}
 	}
-	for _, name := range []string{"candidates.pprof", "whole.pprof"} {
+	md := rep.markdown()
+	for _, want := range []string{"restload run ashby at 150 candidates, all", "restload run ashby at 40 candidates, all", "MB at 150 candidates"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("report lacks %q:\n%s", want, md)
+		}
+	}
+	for _, name := range []string{"candidates.pprof", "whole-150.pprof", "whole-40.pprof"} {
 		if st, err := os.Stat(filepath.Join(f.cpuProfile, name)); err != nil || st.Size() == 0 {
 			t.Errorf("CPU profile %s: %v", name, err)
 		}
@@ -118,7 +141,7 @@ func TestMeasureAshby(t *testing.T) {
 		}
 	})
 
-	md := rep.markdown()
+	md = rep.markdown()
 	for _, want := range []string{
 		"## Ashby: extraction, normalize and load, memory",
 		"### Extraction of candidate.list", "### Normalize and load into DuckDB", "### Peak memory", "### Targets",
@@ -261,6 +284,9 @@ func TestAshbyFlags(t *testing.T) {
 		{"defaults", nil, ""},
 		{"memory only", []string{"--compare=false", "--candidates", "1000000"}, ""},
 		{"zero candidates", []string{"--candidates", "0"}, "invalid --candidates 0"},
+		{"whole runs", []string{"--whole-runs", "100000, 1000000"}, ""},
+		{"bad whole runs", []string{"--whole-runs", "100000,1e6"}, `"1e6" is not a number of candidates`},
+		{"zero whole run", []string{"--whole-runs", "0"}, `"0" is not a number of candidates`},
 		{"nothing to measure", []string{"--compare=false", "--whole-run=false"}, "leave nothing to measure"},
 		{"negative limit", []string{"--rss-limit", "-1"}, "invalid --rss-limit -1"},
 		{"negative disk", []string{"--min-free-disk", "-5"}, "invalid --min-free-disk -5"},
@@ -277,6 +303,12 @@ func TestAshbyFlags(t *testing.T) {
 				}
 				if f.candidates < 1 || f.seed != 1 || f.rssLimitMB != 8000 {
 					t.Errorf("flags = %+v, want the defaults besides %q", f, tt.args)
+				}
+				if len(f.wholeRuns) == 0 || (tt.name != "whole runs" && !slices.Equal(f.wholeRuns, []int{f.candidates})) {
+					t.Errorf("whole runs %v, want --candidates %d unless set", f.wholeRuns, f.candidates)
+				}
+				if tt.name == "whole runs" && !slices.Equal(f.wholeRuns, []int{100000, 1000000}) {
+					t.Errorf("whole runs %v, want [100000 1000000]", f.wholeRuns)
 				}
 				return
 			}
