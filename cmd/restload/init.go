@@ -320,6 +320,11 @@ func configTOML(source string) string {
 `)
 	}
 	b.WriteString(`
+[normalize]
+# How many resources restload run normalizes at once; 0 means one per
+# CPU.
+# workers = 0
+
 [destination.duckdb]
 # Memory that DuckDB may use while it loads, such as "1GB"; beyond it,
 # DuckDB spills to temp_directory. restload run reads these two keys.

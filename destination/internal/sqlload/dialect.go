@@ -41,7 +41,8 @@ type Dialect interface {
 	DropTemp(name string) string
 	// FirstPerKey returns a query of the rows of the table from, one per
 	// distinct value of the key columns: the row that order, an ORDER BY
-	// list, puts first.
+	// list, puts first. The rows of from are root rows with unique _rl_id
+	// values.
 	FirstPerKey(from string, key []string, order string) string
 	// TableExists returns a query of one boolean: whether the schema
 	// named by the first argument contains the table named by the second.
