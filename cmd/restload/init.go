@@ -317,6 +317,8 @@ func configTOML(source string) string {
 # How often a request is retried after 429, 5xx, a timeout or a broken
 # connection, with backoff that doubles from one second.
 # max_retries = 6
+# How many resources are extracted at once.
+# concurrency = 3
 `)
 	}
 	b.WriteString(`

@@ -158,6 +158,10 @@ func runAshby(cmd *cobra.Command, g *globalFlags, f *runFlags) error {
 		return &usageError{fmt.Errorf("sources.ashby.request_timeout (%s) and sources.ashby.max_retries (%d) cannot be negative: leave them unset for one minute and 6 retries",
 			settings.RequestTimeout, settings.MaxRetries)}
 	}
+	if settings.Concurrency < 0 {
+		return &usageError{fmt.Errorf("sources.ashby.concurrency is %d: set a positive number of resources to extract at once, or leave it unset for %d",
+			settings.Concurrency, ashby.DefaultConcurrency)}
+	}
 	cfg := ashby.Config{
 		APIKey:    settings.APIKey.Reveal(),
 		BaseURL:   settings.BaseURL,
@@ -167,6 +171,7 @@ func runAshby(cmd *cobra.Command, g *globalFlags, f *runFlags) error {
 
 		RequestTimeout: settings.RequestTimeout,
 		MaxRetries:     settings.MaxRetries,
+		Concurrency:    settings.Concurrency,
 	}
 	if f.demo {
 		key, err := randomKey()

@@ -22,6 +22,9 @@ type ashbySettings struct {
 	// MaxRetries is how often a request is retried after 429, 5xx, a
 	// timeout or a broken connection; empty means 6.
 	MaxRetries int `config:"max_retries"`
+	// Concurrency bounds how many resources are extracted at once; empty
+	// means ashby.DefaultConcurrency.
+	Concurrency int `config:"concurrency"`
 }
 
 // runtimeSettings are the keys under [runtime] or RUNTIME__*.

@@ -5,9 +5,11 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -249,5 +251,62 @@ func TestPreflightSkipsByScope(t *testing.T) {
 	defer done()
 	if n := count(t, db, `SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name IN ('jobs', 'offers', 'users')`, datasetName); n != 0 {
 		t.Errorf("%d tables of unreadable resources exist", n)
+	}
+}
+
+// inFlight is a transport that delays each request a little and records
+// the most requests it had in flight at once.
+type inFlight struct {
+	mu       sync.Mutex
+	now, max int
+}
+
+func (f *inFlight) RoundTrip(req *http.Request) (*http.Response, error) {
+	f.mu.Lock()
+	f.now++
+	f.max = max(f.max, f.now)
+	f.mu.Unlock()
+	defer func() {
+		f.mu.Lock()
+		f.now--
+		f.mu.Unlock()
+	}()
+	time.Sleep(5 * time.Millisecond)
+	return http.DefaultTransport.RoundTrip(req)
+}
+
+// TestAshbyExtractsResourcesConcurrently runs the source with one
+// resource at a time and with the default bound, and checks that the
+// second keeps at most that many requests in flight, more than one, and
+// loads the same rows.
+func TestAshbyExtractsResourcesConcurrently(t *testing.T) {
+	const key = "concurrency-key"
+	_, url := startSim(t, 41, 60, key)
+	rows := map[int]map[string]int64{}
+	for _, limit := range []int{1, 0} {
+		e := newEnv(t)
+		tr := &inFlight{}
+		info, err := e.runSource(t, ashby.Config{APIKey: key, BaseURL: url, Concurrency: limit,
+			HTTPClient: &http.Client{Transport: tr}}, false)
+		if err != nil {
+			t.Fatalf("run with concurrency %d: %v", limit, err)
+		}
+		want := max(limit, 1)
+		if limit == 0 {
+			want = ashby.DefaultConcurrency
+		}
+		if tr.max > want {
+			t.Errorf("concurrency %d: %d requests in flight at once, want at most %d", limit, tr.max, want)
+		}
+		if limit == 0 && tr.max < 2 {
+			t.Errorf("default concurrency: at most %d request in flight, want resources extracted at the same time", tr.max)
+		}
+		rows[limit] = info.Rows()
+	}
+	if len(rows[1]) < 40 {
+		t.Fatalf("one at a time loaded only %d tables", len(rows[1]))
+	}
+	if fmt.Sprint(rows[0]) != fmt.Sprint(rows[1]) {
+		t.Errorf("rows per table differ:\n concurrent  %v\n one at a time %v", rows[0], rows[1])
 	}
 }

@@ -100,6 +100,7 @@ func TestRunUsageErrors(t *testing.T) {
 		{"unknown destination", []string{"run", "ashby", "--demo", "--destination", "snowflake"}, "", []string{`"snowflake"`, "duckdb, postgres, filesystem or iceberg"}},
 		{"unknown source", []string{"run", "greenhouse"}, "", []string{`"greenhouse"`, "ashby"}},
 		{"unknown flag", []string{"run", "ashby", "--dmeo"}, "", []string{"--dmeo", "did you mean --demo?"}},
+		{"negative concurrency", []string{"run", "ashby", "--demo"}, "[sources.ashby]\nconcurrency = -2\n", []string{"sources.ashby.concurrency is -2", "leave it unset for 3"}},
 		{"negative normalize workers", []string{"run", "ashby", "--demo"}, "[normalize]\nworkers = -1\n", []string{"normalize.workers is -1", "0 for one per CPU"}},
 	}
 	for _, tc := range tests {

@@ -39,6 +39,14 @@ import (
 // DefaultBaseURL is Ashby's API.
 const DefaultBaseURL = "https://api.ashbyhq.com"
 
+// DefaultConcurrency is how many resources are extracted at once unless
+// Config.Concurrency sets another number. Ashby publishes no general
+// rate limit, only per-key limits of unknown size, so the default stays
+// small: three requests in flight, the one concurrency limit that Ashby
+// documents (for its report endpoints). A 429 is retried after a backoff
+// either way.
+const DefaultConcurrency = 3
+
 // Config configures the Ashby source. APIKey is required.
 type Config struct {
 	APIKey string
@@ -65,6 +73,10 @@ type Config struct {
 	// MaxTotalWait caps the waits of all retries of one request; zero
 	// means three minutes.
 	MaxTotalWait time.Duration
+	// Concurrency bounds how many resources are extracted at once; zero
+	// means DefaultConcurrency. A dependent resource still waits for its
+	// parent's items.
+	Concurrency int
 	// PII is applied to every field that holds personal data (names,
 	// email addresses, phone numbers, social links, addresses, network
 	// addresses, notes, survey answers, file handles): hash, mask or
@@ -164,6 +176,7 @@ func NewFromDefinition(def *rest.Config, cfg Config) (*Source, error) {
 		MaxDelay:     rest.Duration(cmp(cfg.MaxRetryDelay, 30*time.Second)),
 		MaxTotalWait: rest.Duration(cmp(cfg.MaxTotalWait, 3*time.Minute)),
 	}
+	def.Client.Concurrency = cmp(cfg.Concurrency, DefaultConcurrency)
 	src, err := rest.New(def, rest.Options{
 		Secrets: func(name string) (string, error) {
 			if name != apiKeySecret {
@@ -347,6 +360,10 @@ func ResourceNames() []string {
 
 // Name returns "ashby".
 func (s *Source) Name() string { return s.rest.Name() }
+
+// Concurrency returns how many resources the pipeline may extract at
+// once.
+func (s *Source) Concurrency() int { return s.rest.Concurrency() }
 
 // Resources returns the selected resources, without those that Prepare
 // found the API key cannot read.
