@@ -134,11 +134,10 @@ func OpenWith(path string, opts Options) (*Client, error) {
 		limit = DefaultMemoryLimit
 	}
 	settings.Set("memory_limit", limit)
-	// Keeping the insertion order makes DuckDB buffer the rows of an
-	// INSERT ... SELECT in order, which a load of a million candidates
-	// did not fit in the limit. Nothing in restload depends on the
-	// order of a table's rows: show and dataset order the rows they
-	// return.
+	// DuckDB's Out of Memory Error names turning off insertion order as
+	// a remedy for large inserts, and a load of a million candidates
+	// ran into that error. Nothing in restload depends on the order of
+	// a table's rows: show and dataset order the rows they return.
 	settings.Set("preserve_insertion_order", "false")
 	if opts.TempDirectory != "" {
 		dir, err := filepath.Abs(opts.TempDirectory)
