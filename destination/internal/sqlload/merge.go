@@ -18,9 +18,10 @@ type keyed struct {
 	target   string   // qualified root table
 	pk       []string // primary key columns
 	mk       []string // merge key columns
-	// latest is the temporary table of the staged root rows to apply:
-	// per primary key the row that the dedup order puts first, or every
-	// staged row without a primary key.
+	// latest is the table of the staged root rows to apply: per primary
+	// key the row that the dedup order puts first, or every staged row
+	// without a primary key. It is the staging table itself when that
+	// already holds each key once.
 	latest string
 }
 
@@ -73,16 +74,28 @@ func (w *Writer) prepareKeyed(ctx context.Context, tree []*schema.Table) (*keyed
 	return k, nil
 }
 
-// keepLatest creates k.latest. Per primary key it keeps the staged row
+// keepLatest sets k.latest. Per primary key it keeps the staged row
 // with the highest (dedup sort desc) or lowest (asc) value of the dedup
 // sort column, NULLs last, and among equal values the one with the
 // highest _rl_seq, which the source returned last.
+//
+// A package nearly always holds each key once, and then the staged rows
+// are the latest rows as they are: k.latest refers to the staging table
+// and neither a sort nor a copy is made. That matters for large tables,
+// whose sort per key ran out of DuckDB's memory limit at a million
+// applications. Without a primary key every staged row is applied.
 func (w *Writer) keepLatest(ctx context.Context, k *keyed) error {
-	var err error
 	if len(k.pk) == 0 {
-		if k.latest, err = w.CreateTemp(ctx, "SELECT * FROM "+k.stage.Ref); err != nil {
-			return fmt.Errorf("copy staged rows of table %s: %w", k.root.Name, err)
-		}
+		k.latest = k.stage.Ref
+		return nil
+	}
+	var repeated bool
+	q := fmt.Sprintf("SELECT EXISTS (SELECT 1 FROM %s GROUP BY %s HAVING count(*) > 1)", k.stage.Ref, ColumnList("", k.pk))
+	if err := w.Tx.QueryRow(ctx, q).Scan(&repeated); err != nil {
+		return fmt.Errorf("look for repeated keys in the staged rows of table %s: %w", k.root.Name, err)
+	}
+	if !repeated {
+		k.latest = k.stage.Ref
 		return nil
 	}
 	order := Ident(destination.SeqField) + " DESC"
@@ -94,8 +107,8 @@ func (w *Writer) keepLatest(ctx context.Context, k *keyed) error {
 			order = Ident(c.Name) + " ASC NULLS LAST, " + order
 		}
 	}
-	q := w.Dialect.FirstPerKey(k.stage.Ref, k.pk, order)
-	if k.latest, err = w.CreateTemp(ctx, q); err != nil {
+	var err error
+	if k.latest, err = w.CreateTemp(ctx, w.Dialect.FirstPerKey(k.stage.Ref, k.pk, order)); err != nil {
 		return fmt.Errorf("keep the newest row per key of table %s: %w", k.root.Name, err)
 	}
 	return nil
