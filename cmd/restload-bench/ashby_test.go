@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -367,5 +368,31 @@ func TestFolderSize(t *testing.T) {
 	}
 	if got, want := w.largest(), "db.duckdb.tmp 0 MB, db.duckdb 0 MB, extracted 0 MB, normalized 0 MB"; got != want {
 		t.Errorf("largest = %q, want %q", got, want)
+	}
+}
+
+// TestPeakRSSIsTheChildsOwn starts a small child after this process has
+// grown, and checks that the child's peak is measured apart from the
+// parent's, which ru_maxrss of a child started with vfork includes.
+func TestPeakRSSIsTheChildsOwn(t *testing.T) {
+	grown := make([]byte, 300<<20)
+	for i := range grown {
+		grown[i] = 1
+	}
+	cmd := exec.Command("sleep", "0.5")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s := startRSSSampler(cmd.Process.Pid, 20*time.Millisecond, 0, nil)
+	if err := cmd.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	s.stop()
+	s.stop()
+	runtime.KeepAlive(grown)
+	got := peakRSS(s.peak, cmd.ProcessState)
+	t.Logf("sampled peak %d MB, ru_maxrss %d MB", got>>20, maxRSS(cmd.ProcessState)>>20)
+	if got <= 0 || got > 100<<20 {
+		t.Errorf("peak RSS of sleep = %d MB, want its own few MB (ru_maxrss says %d MB)", got>>20, maxRSS(cmd.ProcessState)>>20)
 	}
 }
