@@ -184,3 +184,28 @@ func (r *Response) EachMember(fn func(name string, value json.RawMessage) error)
 	}
 	return nil
 }
+
+// firstMember returns the value of the first member called name of the
+// JSON object obj, or nil when it has none. It reads obj only up to that
+// member, so the rest of obj is not checked.
+func firstMember(obj json.RawMessage, name string) (json.RawMessage, error) {
+	dec := newScanner(obj)
+	if tok, err := dec.ReadToken(); err != nil {
+		return nil, err
+	} else if tok.Kind() != '{' {
+		return nil, fmt.Errorf("invalid JSON: %s where an object should start", tok.Kind())
+	}
+	for dec.PeekKind() != '}' {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return nil, err
+		}
+		if tok.String() == name {
+			return readValue(dec, obj)
+		}
+		if err := dec.SkipValue(); err != nil {
+			return nil, err
+		}
+	}
+	return nil, nil
+}

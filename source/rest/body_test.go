@@ -128,3 +128,32 @@ func FuzzBodyIndex(f *testing.F) {
 		checkIndexMatchesScan(t, body, name)
 	})
 }
+
+func TestFirstMemberMatchesSelect(t *testing.T) {
+	objects := []string{
+		`{"id": "a", "name": "x"}`,
+		`{"name": "x", "id": {"nested": [1, 2]}}`,
+		`{"id": 1, "id": 2}`,
+		`{"name": "x"}`,
+		`{}`,
+		` {"a": [], "id": null} `,
+	}
+	path := &jsonPath{expr: "id", steps: []pathStep{{kind: stepMember, name: "id"}}}
+	for _, obj := range objects {
+		got, err := firstMember([]byte(obj), "id")
+		if err != nil {
+			t.Fatalf("firstMember(%s): %v", obj, err)
+		}
+		vals, err := path.Select([]byte(obj))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want json.RawMessage
+		if len(vals) > 0 {
+			want = vals[0]
+		}
+		if string(got) != string(want) {
+			t.Errorf("firstMember(%s) = %s, Select gives %s first", obj, got, want)
+		}
+	}
+}

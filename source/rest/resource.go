@@ -151,6 +151,18 @@ func (r *resource) record(sp *spool, items []json.RawMessage) error {
 func project(item json.RawMessage, fields map[string]*jsonPath) (json.RawMessage, error) {
 	rec := make(map[string]json.RawMessage, len(fields))
 	for k, p := range fields {
+		if name, ok := p.memberPath(); ok && isObject(item) {
+			// Most fields are a top-level member such as "id", which
+			// often comes first: reading stops at the first match.
+			v, err := firstMember(item, name)
+			if err != nil {
+				return nil, fmt.Errorf("read field %s of a parent item: %w", k, err)
+			}
+			if v != nil {
+				rec[k] = v
+			}
+			continue
+		}
 		vals, err := p.Select(item)
 		if err != nil {
 			return nil, fmt.Errorf("read field %s of a parent item: %w", k, err)
