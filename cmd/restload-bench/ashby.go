@@ -41,6 +41,9 @@ type ashbyBenchFlags struct {
 	cpuProfile string
 	rssLimitMB int64
 	minFreeMB  int64
+	// wholeMemoryLimit is destination.duckdb.memory_limit of the whole
+	// runs; empty keeps restload's default.
+	wholeMemoryLimit string
 }
 
 // limits returns the limits of a restload run that the flags set.
@@ -70,6 +73,7 @@ func parseAshbyBenchFlags(args []string, stderr io.Writer) (*ashbyBenchFlags, er
 		return nil
 	})
 	fs.StringVar(&f.cpuProfile, "cpu-profile", "", "folder for Go CPU profiles of the restload runs (candidates.pprof, whole-N.pprof); needs a restload with --cpu-profile")
+	fs.StringVar(&f.wholeMemoryLimit, "whole-run-memory-limit", "", `DuckDB memory limit of the whole runs, such as "1GB" (destination.duckdb.memory_limit); default: restload's`)
 	fs.Int64Var(&f.rssLimitMB, "rss-limit", 8000, "kill a restload run whose resident set size passes this many MB (10^6 bytes) and report it; 0 for no limit")
 	fs.Int64Var(&f.minFreeMB, "min-free-disk", 5000, "kill a restload run once the temporary folder's file system has less than this many MB free, and report it; 0 for no limit")
 	fs.Usage = func() {
@@ -305,7 +309,9 @@ func measureWholeRun(ctx context.Context, logger *slog.Logger, rep *ashbyReport,
 		args = append(args, "--cpu-profile", filepath.Join(f.cpuProfile, fmt.Sprintf("whole-%d.pprof", n)))
 	}
 	runDir := filepath.Join(dir, fmt.Sprintf("whole-%d", n))
-	w.run, err = runRestload(ctx, bin, runDir, emu.url, apiKey, f.limits(), args...)
+	limits := f.limits()
+	limits.memoryLimit = f.wholeMemoryLimit
+	w.run, err = runRestload(ctx, bin, runDir, emu.url, apiKey, limits, args...)
 	if w.run == nil {
 		return err
 	}

@@ -129,6 +129,9 @@ var (
 type runLimits struct {
 	rss         int64 // resident set size in bytes
 	minFreeDisk int64 // free bytes on the run folder's file system
+	// memoryLimit is destination.duckdb.memory_limit of the run; empty
+	// keeps restload's default.
+	memoryLimit string
 }
 
 // restloadRun is one "restload run" process as measured.
@@ -185,6 +188,9 @@ func runRestload(ctx context.Context, bin, dir, url, key string, limits runLimit
 		"RESTLOAD_DATA_DIR="+dataDir,
 		"SOURCES__ASHBY__API_KEY="+key,
 		"SOURCES__ASHBY__BASE_URL="+url)
+	if limits.memoryLimit != "" {
+		cmd.Env = append(cmd.Env, "DESTINATION__DUCKDB__MEMORY_LIMIT="+limits.memoryLimit)
+	}
 	logPath := filepath.Join(dir, "restload.log")
 	logFile, err := os.Create(logPath)
 	if err != nil {

@@ -238,6 +238,9 @@ func (r *ashbyReport) writeMemory(b *strings.Builder) {
 		"the per-step peaks are the largest VmRSS read during each step. " +
 		"Disk MB is the largest size of the run's folder (load packages, DuckDB file and its temporary files), " +
 		"read every second. CPU s is the process's user and system CPU time over the whole run.\n\n")
+	if r.flags.wholeMemoryLimit != "" {
+		fmt.Fprintf(b, "The whole runs ran with destination.duckdb.memory_limit = %q; the run of the candidates resource with restload's default.\n\n", r.flags.wholeMemoryLimit)
+	}
 	b.WriteString("| process | peak RSS MB | extract | normalize | load | disk MB | seconds | CPU s | load avg |\n")
 	b.WriteString("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 	run := func(name string, x *restloadRun, load string) {

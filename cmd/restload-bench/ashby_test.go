@@ -30,7 +30,7 @@ func TestMeasureAshby(t *testing.T) {
 	if err := buildRestloadBinary(ctx, bin); err != nil {
 		t.Fatal(err)
 	}
-	f := &ashbyBenchFlags{candidates: 150, seed: 2, compare: true, wholeRun: true, wholeRuns: []int{150, 40}, cpuProfile: filepath.Join(dir, "profiles")}
+	f := &ashbyBenchFlags{candidates: 150, seed: 2, compare: true, wholeRun: true, wholeRuns: []int{150, 40}, wholeMemoryLimit: "300MB", cpuProfile: filepath.Join(dir, "profiles")}
 	if err := os.Mkdir(f.cpuProfile, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func TestMeasureAshby(t *testing.T) {
 		}
 	}
 	md := rep.markdown()
-	for _, want := range []string{"restload run ashby at 150 candidates, all", "restload run ashby at 40 candidates, all", "MB at 150 candidates"} {
+	for _, want := range []string{`memory_limit = "300MB"`, "restload run ashby at 150 candidates, all", "restload run ashby at 40 candidates, all", "MB at 150 candidates"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("report lacks %q:\n%s", want, md)
 		}
