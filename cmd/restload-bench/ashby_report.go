@@ -233,9 +233,9 @@ func (r *ashbyReport) writeNormalizeLoad(b *strings.Builder) {
 
 func (r *ashbyReport) writeMemory(b *strings.Builder) {
 	b.WriteString("### Peak memory\n\n")
-	b.WriteString("Peak resident set size is the largest VmHWM of each process in /proc/PID/status, read every 100 ms " +
-		"(ru_maxrss would count the benchmark's own memory, which the children inherit through vfork); " +
-		"the per-step peaks are the largest VmRSS read during each step. " +
+	b.WriteString("Peak resident set size is the largest VmHWM of each process in /proc/PID/status, read every 100 ms. " +
+		"ru_maxrss would count the benchmark's own memory, which the children inherit through vfork. " +
+		"The per-step peaks are the largest VmRSS read during each step. " +
 		"Disk MB is the largest size of the run's folder (load packages, DuckDB file and its temporary files), " +
 		"read every second. CPU s is the process's user and system CPU time over the whole run.\n\n")
 	if r.flags.wholeMemoryLimit != "" {
