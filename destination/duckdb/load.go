@@ -102,13 +102,10 @@ func (l *loader) run(ctx context.Context) error {
 	return l.RecordLoad(ctx)
 }
 
-// stageJobs creates a staging table per table of tables with jobs and
-// appends every job file of those tables to it, in job order.
-func (l *loader) stageJobs(ctx context.Context, tables []*schema.Table) error {
-	for _, job := range l.Package.Jobs {
-		if !sqlload.Has(tables, job.Table) {
-			continue
-		}
+// stageJobs creates a staging table per table of the jobs and appends
+// every job file to it, in order.
+func (l *loader) stageJobs(ctx context.Context, jobs []destination.Job) error {
+	for _, job := range jobs {
 		s, err := l.stageFor(ctx, job.Table)
 		if err != nil {
 			return fmt.Errorf("load table %s from %s: %w", job.Table, job.Path, err)

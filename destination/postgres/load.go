@@ -128,16 +128,18 @@ func (l *loader) lockDataset(ctx context.Context) error {
 	return nil
 }
 
-// stageJobs creates a staging table per table of tables with jobs and
-// copies every job file of those tables into it, in job order.
-func (l *loader) stageJobs(ctx context.Context, tables []*schema.Table) error {
-	for _, job := range l.Package.Jobs {
-		if !sqlload.Has(tables, job.Table) {
-			continue
-		}
+// stageJobs creates a staging table per table of the jobs and copies
+// every job file into it, in order.
+func (l *loader) stageJobs(ctx context.Context, jobs []destination.Job) error {
+	var staged []*stage
+	for _, job := range jobs {
+		_, existed := l.stages[job.Table]
 		s, err := l.stageFor(ctx, job.Table)
 		if err != nil {
 			return fmt.Errorf("load table %s from %s: %w", job.Table, job.Path, err)
+		}
+		if !existed {
+			staged = append(staged, s)
 		}
 		if _, err := s.copyFile(ctx, l.tx, job.Path); err != nil {
 			return fmt.Errorf("load table %s from %s: %w", job.Table, job.Path, err)
@@ -145,11 +147,7 @@ func (l *loader) stageJobs(ctx context.Context, tables []*schema.Table) error {
 		s.Files = append(s.Files, job.Path)
 	}
 	// Statistics let the planner choose joins that suit the row counts.
-	for _, t := range tables {
-		s, ok := l.stages[t.Name]
-		if !ok {
-			continue
-		}
+	for _, s := range staged {
 		if err := l.exec(ctx, "ANALYZE "+s.Ref); err != nil {
 			return fmt.Errorf("analyze staged rows of table %s: %w", s.Table.Name, err)
 		}

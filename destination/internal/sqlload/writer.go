@@ -46,10 +46,10 @@ func (w *Writer) CreateTemp(ctx context.Context, query string) (string, error) {
 	return ref, nil
 }
 
-// TreeStager stages the job files of the given tables, a root table and
-// its descendants, in job order, and records each staging table in the
-// Writer's Stages. The staging tables are named by TempName.
-type TreeStager func(ctx context.Context, tables []*schema.Table) error
+// TreeStager stages jobs, those of one root table and its descendants in
+// job order, and records each staging table in the Writer's Stages. The
+// staging tables are named by TempName.
+type TreeStager func(ctx context.Context, jobs []destination.Job) error
 
 // WriteAll writes every root table that RootTables returns, marks the
 // rows that the package's Deletes name with MarkDeletedKeys, and stores
@@ -67,7 +67,7 @@ func (w *Writer) WriteAll(ctx context.Context, stageKeys KeyStager, stageTree Tr
 	for _, root := range roots {
 		first := len(w.Temps)
 		tree := append([]*schema.Table{root}, w.Package.Schema.Descendants(root.Name)...)
-		if err := stageTree(ctx, tree); err != nil {
+		if err := stageTree(ctx, w.jobsOf(tree)); err != nil {
 			return err
 		}
 		if err := w.Write(ctx, root); err != nil {
@@ -233,12 +233,17 @@ func (w *Writer) insert(ctx context.Context, t *schema.Table, src rowSource) err
 // databases store.
 func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
-// Has reports whether tables holds the table named name.
-func Has(tables []*schema.Table, name string) bool {
+// jobsOf returns the package's jobs of the tables, in job order.
+func (w *Writer) jobsOf(tables []*schema.Table) []destination.Job {
+	names := make(map[string]bool, len(tables))
 	for _, t := range tables {
-		if t.Name == name {
-			return true
+		names[t.Name] = true
+	}
+	var jobs []destination.Job
+	for _, job := range w.Package.Jobs {
+		if names[job.Table] {
+			jobs = append(jobs, job)
 		}
 	}
-	return false
+	return jobs
 }
