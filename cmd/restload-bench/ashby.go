@@ -153,22 +153,10 @@ func runAshbyBench(args []string) error {
 	defer stop()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
 
-	dir, err := os.MkdirTemp("", "restload-bench-ashby-")
+	dir, bin, cleanup, err := workFolder(ctx, logger, "restload-bench-ashby-", f.keep, f.restload)
+	defer cleanup()
 	if err != nil {
-		return fmt.Errorf("create temporary folder: %w", err)
-	}
-	if f.keep {
-		defer logger.Info("kept the temporary folder", "path", dir)
-	} else {
-		defer os.RemoveAll(dir)
-	}
-	bin := f.restload
-	if bin == "" {
-		bin = filepath.Join(dir, "restload")
-		logger.Info("building restload", "output", bin)
-		if err := buildRestloadBinary(ctx, bin); err != nil {
-			return err
-		}
+		return err
 	}
 	if f.cpuProfile != "" {
 		if err := os.MkdirAll(f.cpuProfile, 0o755); err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,32 @@ import (
 	"strconv"
 	"strings"
 )
+
+// workFolder creates the temporary folder of a benchmark and returns it
+// with the restload binary to measure: given when set, else one built
+// into the folder. The returned cleanup removes the folder, or with keep
+// logs its path; it is set also when err is not nil.
+func workFolder(ctx context.Context, logger *slog.Logger, prefix string, keep bool, given string) (dir, bin string, cleanup func(), err error) {
+	cleanup = func() {}
+	dir, err = os.MkdirTemp("", prefix)
+	if err != nil {
+		return "", "", cleanup, fmt.Errorf("create temporary folder: %w", err)
+	}
+	if keep {
+		cleanup = func() { logger.Info("kept the temporary folder", "path", dir) }
+	} else {
+		cleanup = func() { os.RemoveAll(dir) }
+	}
+	bin = given
+	if bin == "" {
+		bin = filepath.Join(dir, "restload")
+		logger.Info("building restload", "output", bin)
+		if err := buildRestloadBinary(ctx, bin); err != nil {
+			return dir, "", cleanup, err
+		}
+	}
+	return dir, bin, cleanup, nil
+}
 
 // buildRestloadBinary builds the restload command of the module in the
 // current folder into bin.

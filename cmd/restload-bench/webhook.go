@@ -136,23 +136,10 @@ func runWebhookBench(args []string) error {
 // benchWebhook runs the benchmark that f describes, writes its report to
 // out and returns the problems it found.
 func benchWebhook(ctx context.Context, f *webhookBenchFlags, out io.Writer, logger *slog.Logger) error {
-	dir, err := os.MkdirTemp("", "restload-bench-webhook-")
+	dir, bin, cleanup, err := workFolder(ctx, logger, "restload-bench-webhook-", f.keep, f.restload)
+	defer cleanup()
 	if err != nil {
-		return fmt.Errorf("create temporary folder: %w", err)
-	}
-	if f.keep {
-		defer logger.Info("kept the temporary folder", "path", dir)
-	} else {
-		defer os.RemoveAll(dir)
-	}
-
-	bin := f.restload
-	if bin == "" {
-		bin = filepath.Join(dir, "restload")
-		logger.Info("building restload", "output", bin)
-		if err := buildRestloadBinary(ctx, bin); err != nil {
-			return err
-		}
+		return err
 	}
 
 	deliveries, err := webhookload.Generate(ctx, webhookload.Config{
