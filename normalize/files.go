@@ -50,16 +50,15 @@ func (n *Normalizer) writeRow(t *table, row []byte) error {
 			return fmt.Errorf("create file for table %s: %w", t.t.Name, err)
 		}
 		w := &fileWriter{f: f, file: File{Table: t.t.Name, Path: path}}
+		var dst io.Writer = f
 		if n.Compress {
-			w.zw, err = newEncoder(f)
-			if err != nil {
+			if w.zw, err = newEncoder(f); err != nil {
 				f.Close()
 				return fmt.Errorf("compress file for table %s: %w", t.t.Name, err)
 			}
-			w.w = bufio.NewWriterSize(w.zw, 32<<10)
-		} else {
-			w.w = bufio.NewWriterSize(f, 32<<10)
+			dst = w.zw
 		}
+		w.w = bufio.NewWriterSize(dst, 32<<10)
 		t.out = w
 	}
 	w := t.out
@@ -81,8 +80,12 @@ func (n *Normalizer) closeFile(t *table) error {
 	w := t.out
 	t.out = nil
 	err := w.w.Flush()
-	if w.zw != nil && err == nil {
-		err = w.zw.Close()
+	if w.zw != nil {
+		// Close also ends the encoder's goroutines, so it runs even after
+		// a failed flush.
+		if cerr := w.zw.Close(); err == nil {
+			err = cerr
+		}
 	}
 	if err == nil && !n.skipSync {
 		err = w.f.Sync()

@@ -43,7 +43,7 @@ type Normalizer struct {
 	MaxIdentifierLength int
 	// Compress writes every file as one zstd stream, which
 	// destination.OpenJob reads back. JSONL rows repeat their member
-	// names, so the files shrink to about a tenth, and a large package
+	// names, so the files shrink to about a seventh, and a large package
 	// needs that much less free disk.
 	Compress bool
 

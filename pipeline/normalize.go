@@ -228,8 +228,8 @@ func (p *Pipeline) normalizeParallel(dir string, m *Manifest, out string, groups
 // children. It returns errSharedTable when two parts changed one table.
 func mergeSchemas(base *schema.Schema, parts []*normalized) (*schema.Schema, error) {
 	out := base.Clone()
-	owner := make(map[string]int)
-	for i, part := range parts {
+	changed := make(map[string]bool)
+	for _, part := range parts {
 		for _, t := range part.schema.Tables {
 			old := base.Table(t.Name)
 			if old != nil {
@@ -241,10 +241,10 @@ func mergeSchemas(base *schema.Schema, parts []*normalized) (*schema.Schema, err
 					continue
 				}
 			}
-			if _, taken := owner[t.Name]; taken {
+			if changed[t.Name] {
 				return nil, fmt.Errorf("%w: %s", errSharedTable, t.Name)
 			}
-			owner[t.Name] = i
+			changed[t.Name] = true
 			if j := slices.IndexFunc(out.Tables, func(o *schema.Table) bool { return o.Name == t.Name }); j >= 0 {
 				out.Tables[j] = t
 			} else {
@@ -252,7 +252,7 @@ func mergeSchemas(base *schema.Schema, parts []*normalized) (*schema.Schema, err
 			}
 		}
 	}
-	if len(owner) > 0 {
+	if len(changed) > 0 {
 		out.Version = base.Version + 1
 	}
 	return out, nil
