@@ -46,9 +46,10 @@ func (r *nested) Extract(_ context.Context, _ json.RawMessage, emit func([]json.
 	return nil, emit(page)
 }
 
-// normalizeCopy extracts src once, then normalizes a copy of the package
-// with each worker count, and returns per worker count the schema file
-// and the rows of each table, decompressed and joined.
+// normalizeCopies extracts src once, then normalizes a copy of the
+// package with each worker count. Per worker count it returns the schema
+// file, the rows of each table (decompressed and joined), and the error
+// and fallback to one pass, if any, under "error" and "again".
 func normalizeCopies(t *testing.T, src source.Source, workers ...int) []map[string]string {
 	t.Helper()
 	f := newFixture(t)
@@ -119,9 +120,10 @@ func normalizeCopies(t *testing.T, src source.Source, workers ...int) []map[stri
 }
 
 // TestNormalizeParallelMatchesOnePass checks that normalizing resources
-// in parallel writes the same schema and rows as one Normalizer does,
-// also when two resources share a root table and when two different
-// names become the same table, which makes the parallel pass start over.
+// in parallel writes the same schema and rows as one Normalizer does. The
+// cases include two resources of one root table, and a root table named
+// like another resource's child table, which makes the parallel pass
+// start over.
 func TestNormalizeParallelMatchesOnePass(t *testing.T) {
 	tests := []struct {
 		name      string

@@ -51,11 +51,11 @@ func (dialect) CreateTempAs(name, query string) (stmt, ref string) {
 func (dialect) DropTemp(name string) string { return "DROP TABLE IF EXISTS " + tempRef(name) }
 
 // FirstPerKey numbers the rows of each key by order, keeps the _rl_id of
-// the first and then selects the rows of those ids. DuckDB's window
-// operator keeps the rows it sorts in its buffer pool, and with every
-// column of a million staged applications it ran out of the 256 MB
-// default limit. Selecting only the id lets the window read just the id,
-// key and order columns. The rows are root rows, whose ids are unique.
+// the first and then selects the rows of those ids. Selecting only the
+// id lets the window read just the id, key and order columns instead of
+// every column, which matters for wide tables: DuckDB's window operator
+// keeps the rows it sorts in its buffer pool. The rows are root rows,
+// whose ids are unique.
 func (dialect) FirstPerKey(from string, key []string, order string) string {
 	id := sqlload.Ident(schema.ColumnID)
 	return fmt.Sprintf("SELECT * FROM %s WHERE %s IN (SELECT %s FROM %s QUALIFY row_number() OVER (PARTITION BY %s ORDER BY %s) = 1)",

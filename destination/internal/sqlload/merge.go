@@ -81,9 +81,12 @@ func (w *Writer) prepareKeyed(ctx context.Context, tree []*schema.Table) (*keyed
 //
 // A package nearly always holds each key once, and then the staged rows
 // are the latest rows as they are: k.latest refers to the staging table
-// and neither a sort nor a copy is made. That matters for large tables,
-// whose sort per key ran out of DuckDB's memory limit at a million
-// applications. Without a primary key every staged row is applied.
+// and neither a sort nor a copy is made. Without a primary key every
+// staged row is applied.
+//
+// NOTE: at a million staged applications, both the sort per key and the
+// check for repeated keys ran out of DuckDB's 256 MB default memory
+// limit; such a load needs a larger destination.duckdb.memory_limit.
 func (w *Writer) keepLatest(ctx context.Context, k *keyed) error {
 	if len(k.pk) == 0 {
 		k.latest = k.stage.Ref
